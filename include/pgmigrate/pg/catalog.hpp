@@ -1,0 +1,121 @@
+#pragma once
+// Every catalog query pg-migrate sends, in one place, each with what it returns. Version
+// differences between server majors are resolved here.
+#include <string>
+
+namespace pgmigrate::pg::sql {
+
+// (datname, size_bytes): user databases to migrate, smallest first.
+inline constexpr const char* kDiscoverDatabases = R"SQL(
+SELECT d.datname, pg_database_size(d.oid)
+  FROM pg_database d
+ WHERE NOT d.datistemplate AND d.datallowconn AND d.datname <> 'postgres'
+ ORDER BY 2, 1)SQL";
+
+// (owner, encoding, collate, ctype, connlimit, comment, provider, icu_locale) of database $1.
+// provider is 'c' (libc), 'i' (icu) or 'b' (builtin); icu_locale is NULL for libc.
+std::string database_properties(int server_major);
+
+// (grantee or NULL for PUBLIC, privilege, grantable) for database $1; no rows when datacl is
+// NULL (default privileges). The first column is 't' when datacl is NULL.
+inline constexpr const char* kDatabaseAclIsDefault =
+    "SELECT datacl IS NULL FROM pg_database WHERE datname = $1";
+inline constexpr const char* kDatabaseAcl = R"SQL(
+SELECT CASE WHEN a.grantee = 0 THEN NULL ELSE pg_get_userbyid(a.grantee) END,
+       a.privilege_type, a.is_grantable
+  FROM pg_database d, aclexplode(d.datacl) a
+ WHERE d.datname = $1
+ ORDER BY 1 NULLS FIRST, 2)SQL";
+
+// (role or NULL for ALTER DATABASE ... SET, "name=value") settings for database $1.
+inline constexpr const char* kDatabaseSettings = R"SQL(
+SELECT CASE WHEN s.setrole = 0 THEN NULL ELSE pg_get_userbyid(s.setrole) END, c.cfg
+  FROM pg_db_role_setting s
+  JOIN pg_database d ON d.oid = s.setdatabase,
+       unnest(s.setconfig) WITH ORDINALITY AS c(cfg, n)
+ WHERE d.datname = $1
+ ORDER BY 1 NULLS FIRST, c.n)SQL";
+
+// (1) when database $1 exists.
+inline constexpr const char* kDatabaseExists = "SELECT 1 FROM pg_database WHERE datname = $1";
+
+// (rolsuper) of the connected user.
+inline constexpr const char* kIsSuperuser =
+    "SELECT rolsuper FROM pg_roles WHERE rolname = current_user";
+
+// (1) when role $1 exists.
+inline constexpr const char* kRoleExists = "SELECT 1 FROM pg_roles WHERE rolname = $1";
+
+// (schema, table): ordinary tables whose data pg_dump copies (not extension members, not
+// catalog, not foreign or partitioned parents), in a stable order.
+inline constexpr const char* kListTables = R"SQL(
+SELECT n.nspname, c.relname
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind = 'r'
+   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+   AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'
+   AND NOT EXISTS (SELECT 1 FROM pg_depend dep
+                    WHERE dep.classid = 'pg_class'::regclass AND dep.objid = c.oid
+                      AND dep.deptype = 'e')
+ ORDER BY 1, 2)SQL";
+
+// (schema, table, estimated rows) for the same tables, from pg_class.reltuples (-1 or 0 when
+// never analyzed); one query per side for --fast-verify.
+inline constexpr const char* kEstimateRows = R"SQL(
+SELECT n.nspname, c.relname, GREATEST(c.reltuples, 0)::bigint
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind = 'r'
+   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+   AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'
+   AND NOT EXISTS (SELECT 1 FROM pg_depend dep
+                    WHERE dep.classid = 'pg_class'::regclass AND dep.objid = c.oid
+                      AND dep.deptype = 'e')
+ ORDER BY 1, 2)SQL";
+
+// (setting) of name $1 as written in postgresql.auto.conf by ALTER SYSTEM; no row if absent.
+inline constexpr const char* kAutoConfSetting = R"SQL(
+SELECT setting FROM pg_file_settings
+ WHERE name = $1 AND sourcefile LIKE '%postgresql.auto.conf'
+ ORDER BY seqno DESC LIMIT 1)SQL";
+
+// (name, setting): the live values of the settings pg-migrate changes.
+inline constexpr const char* kLiveSettings = R"SQL(
+SELECT name, setting FROM pg_settings
+ WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes', 'maintenance_work_mem',
+                'checkpoint_completion_target')
+ ORDER BY name)SQL";
+
+// (index schema, index name, table schema, table name, CREATE INDEX ddl): non-constraint
+// indexes (not PK/UNIQUE/EXCLUDE constraint indexes) of table $1.$2.
+inline constexpr const char* kSecondaryIndexes = R"SQL(
+SELECT ns.nspname, ic.relname, tn.nspname, tc.relname, pg_get_indexdef(i.indexrelid)
+  FROM pg_index i
+  JOIN pg_class ic ON ic.oid = i.indexrelid
+  JOIN pg_namespace ns ON ns.oid = ic.relnamespace
+  JOIN pg_class tc ON tc.oid = i.indrelid
+  JOIN pg_namespace tn ON tn.oid = tc.relnamespace
+ WHERE tn.nspname = $1 AND tc.relname = $2
+   AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid
+                      AND con.contype IN ('p', 'u', 'x'))
+ ORDER BY ic.relname)SQL";
+
+// (1) when index $1.$2 exists.
+inline constexpr const char* kIndexExists = R"SQL(
+SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('i', 'I'))SQL";
+
+// (sequence schema, sequence name, last_value, is_called) for sequences owned by a column of
+// table $1.$2 (serial/identity), so the target can be set to the same position.
+inline constexpr const char* kOwnedSequences = R"SQL(
+SELECT sn.nspname, s.relname
+  FROM pg_depend d
+  JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+  JOIN pg_namespace sn ON sn.oid = s.relnamespace
+  JOIN pg_class t ON t.oid = d.refobjid
+  JOIN pg_namespace tn ON tn.oid = t.relnamespace
+ WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+   AND d.deptype IN ('a', 'i') AND tn.nspname = $1 AND t.relname = $2)SQL";
+
+}  // namespace pgmigrate::pg::sql

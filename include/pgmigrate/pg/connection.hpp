@@ -1,0 +1,83 @@
+#pragma once
+// RAII libpq connection and result. Every query has a timeout; on expiry the query is cancelled
+// and its results drained, so the connection stays usable (or is marked broken).
+#include <libpq-fe.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pgmigrate/pg/endpoint.hpp"
+
+namespace pgmigrate::pg {
+
+// A failed query or connection. sqlstate is empty when the server sent none.
+class PgError : public Error {
+public:
+    PgError(ExitCode code, const std::string& message, std::string sqlstate)
+        : Error(code, message), sqlstate_(std::move(sqlstate)) {}
+    const std::string& sqlstate() const { return sqlstate_; }
+
+private:
+    std::string sqlstate_;
+};
+
+class Result {
+public:
+    Result() = default;
+    explicit Result(PGresult* res) : res_(res, &PQclear) {}
+
+    int rows() const { return res_ ? PQntuples(res_.get()) : 0; }
+    int columns() const { return res_ ? PQnfields(res_.get()) : 0; }
+    bool is_null(int row, int col) const { return PQgetisnull(res_.get(), row, col) != 0; }
+    std::string get(int row, int col) const { return PQgetvalue(res_.get(), row, col); }
+    std::optional<std::string> get_optional(int row, int col) const;
+    long long get_int(int row, int col) const;
+    PGresult* raw() const { return res_.get(); }
+
+private:
+    std::shared_ptr<PGresult> res_;
+};
+
+using Seconds = std::chrono::seconds;
+inline constexpr Seconds kDefaultQueryTimeout{300};
+// Counting a big table can take long; verification queries use this instead.
+inline constexpr Seconds kLongQueryTimeout{24 * 3600};
+
+class Connection {
+public:
+    // Connects or throws PgError naming the server, database and user (never the password).
+    static Connection open(const Endpoint& endpoint, const std::string& database);
+
+    Connection(Connection&&) noexcept = default;
+    Connection& operator=(Connection&&) noexcept = default;
+    ~Connection() = default;
+
+    // Runs SQL (optionally with $1.. text parameters). Throws PgError on failure or timeout.
+    Result query(const std::string& sql, const std::vector<std::string>& params = {},
+                 Seconds timeout = kDefaultQueryTimeout);
+    // Runs one or more statements without parameters, ignoring results.
+    void execute(const std::string& sql, Seconds timeout = kDefaultQueryTimeout);
+
+    int server_version() const { return PQserverVersion(conn_.get()); }  // e.g. 150018
+    int server_major() const { return server_version() / 10000; }
+    bool healthy() const { return conn_ && !broken_ && PQstatus(conn_.get()) == CONNECTION_OK; }
+    const std::string& database() const { return database_; }
+    const Endpoint& endpoint() const { return *endpoint_; }
+
+private:
+    Connection(std::unique_ptr<PGconn, void (*)(PGconn*)> conn, const Endpoint& endpoint,
+               std::string database);
+    void wait_for_result(std::chrono::steady_clock::time_point deadline, const std::string& sql);
+    void cancel_and_drain();
+    [[noreturn]] void fail(const std::string& what, const std::string& sql, PGresult* res);
+
+    std::unique_ptr<PGconn, void (*)(PGconn*)> conn_;
+    const Endpoint* endpoint_;
+    std::string database_;
+    bool broken_ = false;
+};
+
+}  // namespace pgmigrate::pg

@@ -1,0 +1,66 @@
+#pragma once
+// Steps 2 and 5: which databases the source has, and creating each on the target as it was:
+// owner, encoding, locale (and provider), connection limit, comment, database GRANTs, and
+// ALTER DATABASE/ROLE ... SET.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pgmigrate::pg {
+class Connection;
+}
+
+namespace pgmigrate::pipeline {
+
+class Context;
+
+struct SourceDatabase {
+    std::string name;
+    std::uint64_t size_bytes = 0;
+};
+
+// Databases of the source (not templates, not postgres, connectable), smallest first.
+std::vector<SourceDatabase> discover_databases(Context& ctx);
+
+struct DatabaseDefinition {
+    std::string name;
+    std::string owner;
+    std::string encoding;
+    std::string collate, ctype;
+    std::string provider = "c";  // 'c' libc, 'i' icu, 'b' builtin
+    std::optional<std::string> provider_locale;
+    int connection_limit = -1;
+    std::optional<std::string> comment;
+    bool default_acl = true;
+    struct Grant {
+        std::optional<std::string> grantee;  // nullopt: PUBLIC
+        std::string privilege;
+        bool grantable = false;
+    };
+    std::vector<Grant> grants;
+    struct Setting {
+        std::optional<std::string> role;  // nullopt: ALTER DATABASE ... SET
+        std::string name, value;
+    };
+    std::vector<Setting> settings;
+};
+
+DatabaseDefinition read_definition(pg::Connection& source, const std::string& db);
+
+// CREATE DATABASE for a target of major target_major (owner omitted when owner_exists is false).
+std::string create_database_sql(const DatabaseDefinition& def, int target_major,
+                                bool owner_exists);
+// COMMENT, GRANT/REVOKE, ALTER DATABASE/ROLE ... SET statements that finish the database.
+std::vector<std::string> database_property_sql(const DatabaseDefinition& def, bool owner_exists);
+// One "name=value" entry of pg_db_role_setting as the SQL value of SET name TO <value>.
+std::string setting_value_sql(const std::string& name, const std::string& value);
+
+// Creates db on the target from the source's definition and marks it created. A database
+// that already exists and was not created by pg-migrate is an error (nothing is overwritten).
+void create_target_database(Context& ctx, const std::string& db);
+// Drops and re-creates a database pg-migrate created (to redo an interrupted restore).
+void recreate_target_database(Context& ctx, const std::string& db);
+bool target_database_exists(Context& ctx, const std::string& db);
+
+}  // namespace pgmigrate::pipeline

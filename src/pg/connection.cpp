@@ -1,0 +1,160 @@
+#include "pgmigrate/pg/connection.hpp"
+
+#include <poll.h>
+
+#include <cctype>
+#include <cstdlib>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "pgmigrate/util/cancel.hpp"
+#include "pgmigrate/util/text.hpp"
+
+namespace pgmigrate::pg {
+namespace {
+
+// The statement as an error message may show it: first line only, and never a password clause.
+std::string first_line(const std::string& sql) {
+    std::string line = util::trim(sql.substr(0, sql.find('\n')));
+    auto upper = line;
+    for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (auto pos = upper.find("PASSWORD"); pos != std::string::npos)
+        line = line.substr(0, pos) + "PASSWORD ...";
+    return line.size() > 80 ? line.substr(0, 77) + "..." : line;
+}
+
+std::string libpq_message(PGconn* conn) { return util::trim(PQerrorMessage(conn)); }
+
+}  // namespace
+
+std::optional<std::string> Result::get_optional(int row, int col) const {
+    if (is_null(row, col)) return std::nullopt;
+    return get(row, col);
+}
+
+long long Result::get_int(int row, int col) const {
+    return std::strtoll(PQgetvalue(res_.get(), row, col), nullptr, 10);
+}
+
+Connection::Connection(std::unique_ptr<PGconn, void (*)(PGconn*)> conn, const Endpoint& endpoint,
+                       std::string database)
+    : conn_(std::move(conn)), endpoint_(&endpoint), database_(std::move(database)) {}
+
+Connection Connection::open(const Endpoint& endpoint, const std::string& database) {
+    auto params = endpoint.libpq_params(database);
+    std::vector<const char*> keys, values;
+    for (const auto& [k, v] : params) {
+        keys.push_back(k.c_str());
+        values.push_back(v.c_str());
+    }
+    keys.push_back(nullptr);
+    values.push_back(nullptr);
+    std::unique_ptr<PGconn, void (*)(PGconn*)> conn(
+        PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/0), &PQfinish);
+    if (!conn) throw PgError(endpoint.failure_code(), "out of memory creating a connection", "");
+    if (PQstatus(conn.get()) != CONNECTION_OK) {
+        throw PgError(endpoint.failure_code(),
+                      fmt::format("cannot connect to {}: {}", endpoint.describe(database),
+                                  libpq_message(conn.get())),
+                      "08001");
+    }
+    return Connection(std::move(conn), endpoint, database);
+}
+
+void Connection::fail(const std::string& what, const std::string& sql, PGresult* res) {
+    std::string sqlstate;
+    std::string message;
+    if (res) {
+        const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        if (state) sqlstate = state;
+        message = util::trim(PQresultErrorMessage(res));
+        PQclear(res);
+    }
+    if (message.empty()) message = libpq_message(conn_.get());
+    if (PQstatus(conn_.get()) != CONNECTION_OK) broken_ = true;
+    throw PgError(endpoint_->failure_code(),
+                  fmt::format("{} failed on {} ({}): {}", what, endpoint_->describe(database_),
+                              first_line(sql), message),
+                  sqlstate);
+}
+
+void Connection::cancel_and_drain() {
+    if (PGcancel* cancel = PQgetCancel(conn_.get())) {
+        char err[256];
+        PQcancel(cancel, err, sizeof err);
+        PQfreeCancel(cancel);
+    }
+    // Drain for a bounded time; if the server does not answer the connection is unusable.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (PQconsumeInput(conn_.get()) == 0) break;
+        if (!PQisBusy(conn_.get())) {
+            PGresult* r;
+            while ((r = PQgetResult(conn_.get())) != nullptr) PQclear(r);
+            return;
+        }
+        pollfd pfd{PQsocket(conn_.get()), POLLIN, 0};
+        ::poll(&pfd, 1, 200);
+    }
+    broken_ = true;
+}
+
+void Connection::wait_for_result(std::chrono::steady_clock::time_point deadline,
+                                 const std::string& sql) {
+    while (true) {
+        if (PQconsumeInput(conn_.get()) == 0) fail("query", sql, nullptr);
+        if (!PQisBusy(conn_.get())) return;
+        auto now = std::chrono::steady_clock::now();
+        if (now >= deadline || cancel::requested()) {
+            cancel_and_drain();
+            if (cancel::requested()) throw Cancelled();
+            throw PgError(endpoint_->failure_code(),
+                          fmt::format("query timed out on {} ({})",
+                                      endpoint_->describe(database_), first_line(sql)),
+                          "57014");
+        }
+        auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+        int wait_ms = static_cast<int>(std::min<long long>(wait.count(), 250));
+        pollfd pfd{PQsocket(conn_.get()), POLLIN, 0};
+        ::poll(&pfd, 1, wait_ms);
+    }
+}
+
+Result Connection::query(const std::string& sql, const std::vector<std::string>& params,
+                         Seconds timeout) {
+    cancel::throw_if_requested();
+    std::vector<const char*> values;
+    for (const auto& p : params) values.push_back(p.c_str());
+    int sent = params.empty()
+                   ? PQsendQuery(conn_.get(), sql.c_str())
+                   : PQsendQueryParams(conn_.get(), sql.c_str(), static_cast<int>(params.size()),
+                                       nullptr, values.data(), nullptr, nullptr, 0);
+    if (sent == 0) fail("query", sql, nullptr);
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+
+    PGresult* last = nullptr;
+    PGresult* error = nullptr;
+    while (true) {
+        wait_for_result(deadline, sql);
+        PGresult* res = PQgetResult(conn_.get());
+        if (!res) break;
+        auto status = PQresultStatus(res);
+        if (status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE) {
+            if (error) PQclear(error);
+            error = res;
+        } else {
+            if (last) PQclear(last);
+            last = res;
+        }
+    }
+    if (error) {
+        if (last) PQclear(last);
+        fail("query", sql, error);
+    }
+    return Result(last);
+}
+
+void Connection::execute(const std::string& sql, Seconds timeout) { query(sql, {}, timeout); }
+
+}  // namespace pgmigrate::pg

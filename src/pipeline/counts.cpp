@@ -1,0 +1,156 @@
+#include "pgmigrate/pipeline/counts.hpp"
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "pgmigrate/pg/catalog.hpp"
+#include "pgmigrate/pg/quote.hpp"
+#include "pgmigrate/pipeline/context.hpp"
+#include "pgmigrate/util/cancel.hpp"
+#include "pgmigrate/util/text.hpp"
+
+namespace pgmigrate::pipeline {
+namespace {
+const pg::Endpoint& endpoint(Context& ctx, pg::Side side) {
+    return side == pg::Side::source ? ctx.options.from : ctx.options.to;
+}
+}  // namespace
+
+std::vector<TableKey> list_source_tables(Context& ctx, const std::string& db) {
+    auto conn = ctx.source(db);
+    auto res = conn->query(pg::sql::kListTables);
+    std::vector<TableKey> tables;
+    for (int i = 0; i < res.rows(); ++i) tables.push_back({res.get(i, 0), res.get(i, 1)});
+    return tables;
+}
+
+TableCounts count_exact(Context& ctx, pg::Side side, const std::string& db,
+                        const std::vector<TableKey>& tables) {
+    TableCounts counts;
+    std::mutex mutex;
+    std::atomic<size_t> next{0};
+    std::exception_ptr error;
+    const pg::Endpoint& ep = endpoint(ctx, side);
+
+    auto worker = [&] {
+        while (true) {
+            size_t i = next.fetch_add(1);
+            if (i >= tables.size()) return;
+            {
+                std::lock_guard lock(mutex);
+                if (error) return;
+            }
+            try {
+                SlotGuard slot(ctx.count_slots);
+                auto conn = ctx.pool.acquire(ep, db);
+                auto res = conn->query(
+                    "SELECT count(*) FROM " + pg::qualified_name(tables[i].schema, tables[i].name),
+                    {}, pg::kLongQueryTimeout);
+                std::lock_guard lock(mutex);
+                counts[tables[i]] = res.get_int(0, 0);
+            } catch (const pg::PgError& e) {
+                if (e.sqlstate() == "42P01") {  // undefined_table: missing on this side
+                    std::lock_guard lock(mutex);
+                    continue;
+                }
+                std::lock_guard lock(mutex);
+                if (!error) error = std::current_exception();
+            } catch (...) {
+                std::lock_guard lock(mutex);
+                if (!error) error = std::current_exception();
+            }
+        }
+    };
+    size_t n = std::min<size_t>(tables.size(), static_cast<size_t>(ctx.options.verify_concurrency));
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < n; ++i) threads.emplace_back(worker);
+    for (auto& t : threads) t.join();
+    if (error) std::rethrow_exception(error);
+    return counts;
+}
+
+TableCounts count_estimated(Context& ctx, pg::Side side, const std::string& db) {
+    SlotGuard slot(ctx.count_slots);
+    auto conn = ctx.pool.acquire(endpoint(ctx, side), db);
+    auto res = conn->query(pg::sql::kEstimateRows);
+    TableCounts counts;
+    for (int i = 0; i < res.rows(); ++i) counts[{res.get(i, 0), res.get(i, 1)}] = res.get_int(i, 2);
+    return counts;
+}
+
+nlohmann::json counts_to_json(const std::string& db, const std::string& mode,
+                              const TableCounts& counts) {
+    nlohmann::json tables = nlohmann::json::array();
+    for (const auto& [key, rows] : counts)
+        tables.push_back({{"schema", key.schema}, {"table", key.name}, {"rows", rows}});
+    return {{"database", db}, {"mode", mode}, {"tables", tables}};
+}
+
+TableCounts counts_from_json(const nlohmann::json& doc, const std::string& db,
+                             const std::string& file) {
+    auto bad = [&](const std::string& why) {
+        return Error(ExitCode::local, fmt::format("state file {} is invalid ({}); delete it to "
+                                                  "count again",
+                                                  file, why));
+    };
+    if (!doc.contains("database") || doc["database"] != db) throw bad("it is for another database");
+    if (!doc.contains("tables") || !doc["tables"].is_array()) throw bad("no tables array");
+    TableCounts counts;
+    for (const auto& t : doc["tables"]) {
+        if (!t.is_object() || !t.contains("schema") || !t.contains("table") ||
+            !t.contains("rows") || !t["schema"].is_string() || !t["table"].is_string() ||
+            !t["rows"].is_number_integer() || t["rows"].get<long long>() < 0)
+            throw bad("malformed table entry");
+        counts[{t["schema"].get<std::string>(), t["table"].get<std::string>()}] =
+            t["rows"].get<long long>();
+    }
+    return counts;
+}
+
+VerifyReport compare_counts(const TableCounts& source, const TableCounts& dest,
+                            const std::set<TableKey>& skip, const std::set<TableKey>& estimated) {
+    VerifyReport report;
+    std::set<TableKey> all;
+    for (const auto& [k, v] : source) all.insert(k);
+    for (const auto& [k, v] : dest) all.insert(k);
+    for (const auto& key : all) {
+        if (skip.count(key)) continue;
+        VerifyRow row;
+        row.table = key;
+        if (auto it = source.find(key); it != source.end()) row.source = it->second;
+        if (auto it = dest.find(key); it != dest.end()) row.dest = it->second;
+        row.exact = !estimated.count(key);
+        if (!row.source || !row.dest) {
+            if (!row.source) continue;  // a table only on the target is not ours to judge
+            row.status = VerifyRow::Status::missing;
+            ++report.failures;
+        } else if (*row.source != *row.dest) {
+            row.status = row.exact ? VerifyRow::Status::mismatch : VerifyRow::Status::warning;
+            (row.exact ? report.failures : report.warnings)++;
+        } else {
+            report.rows_verified += *row.source;
+        }
+        report.rows.push_back(row);
+    }
+    return report;
+}
+
+std::string render_verify_report(const VerifyReport& report) {
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& r : report.rows) {
+        const char* status = r.status == VerifyRow::Status::ok         ? "ok"
+                             : r.status == VerifyRow::Status::mismatch ? "MISMATCH"
+                             : r.status == VerifyRow::Status::missing  ? "MISSING ON TARGET"
+                                                                       : "differs (estimate)";
+        auto cell = [&](const std::optional<long long>& v) {
+            return v ? (r.exact ? "" : "~") + std::to_string(*v) : std::string("-");
+        };
+        rows.push_back({r.table.display(), cell(r.source), cell(r.dest), status});
+    }
+    return util::render_table({"table", "source rows", "dest rows", "status"}, rows, {1, 2});
+}
+
+}  // namespace pgmigrate::pipeline

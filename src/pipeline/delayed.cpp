@@ -1,0 +1,118 @@
+#include "pgmigrate/pipeline/delayed.hpp"
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "pgmigrate/pg/catalog.hpp"
+#include "pgmigrate/pg/quote.hpp"
+#include "pgmigrate/pipeline/context.hpp"
+
+namespace pgmigrate::pipeline {
+namespace {
+constexpr const char* kFormat = "pg-migrate-delayed-indexes/1";
+
+std::vector<SavedIndex> from_json(const nlohmann::json& doc, const std::string& file) {
+    std::vector<SavedIndex> out;
+    if (!doc.contains("indexes") || !doc["indexes"].is_array())
+        throw Error(ExitCode::local, "state file " + file + " has no indexes array");
+    for (const auto& i : doc["indexes"]) {
+        try {
+            out.push_back({i.at("schema").get<std::string>(), i.at("name").get<std::string>(),
+                           {i.at("table_schema").get<std::string>(), i.at("table").get<std::string>()},
+                           i.at("ddl").get<std::string>()});
+        } catch (const nlohmann::json::exception& e) {
+            throw Error(ExitCode::local,
+                        fmt::format("state file {} has a malformed index entry ({})", file, e.what()));
+        }
+    }
+    return out;
+}
+}  // namespace
+
+std::vector<SavedIndex> save_delayed_indexes(Context& ctx, const std::string& db,
+                                             const std::set<TableKey>& tables) {
+    auto file = ctx.state.index_ddl_file(db);
+    if (ctx.state.has(db, Marker::delayed_indexes_saved)) {
+        auto doc = ctx.state.read_json(file, kFormat);
+        if (!doc)
+            throw Error(ExitCode::local,
+                        fmt::format("{} is missing although {} says the index definitions were "
+                                    "saved; the dropped indexes must be re-created by hand",
+                                    file.string(), marker_suffix(Marker::delayed_indexes_saved)));
+        return from_json(*doc, file.string());
+    }
+    std::vector<SavedIndex> indexes;
+    auto conn = ctx.source(db);
+    for (const auto& t : tables) {
+        auto res = conn->query(pg::sql::kSecondaryIndexes, {t.schema, t.name});
+        for (int i = 0; i < res.rows(); ++i)
+            indexes.push_back({res.get(i, 0), res.get(i, 1), {res.get(i, 2), res.get(i, 3)},
+                               res.get(i, 4)});
+    }
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& i : indexes)
+        list.push_back({{"schema", i.schema}, {"name", i.name}, {"table_schema", i.table.schema},
+                        {"table", i.table.name}, {"ddl", i.ddl}});
+    ctx.state.write_json(file, kFormat, {{"database", db}, {"indexes", list}});
+    ctx.state.mark(db, Marker::delayed_indexes_saved);
+    spdlog::info("[{}] saved {} secondary index definition(s) of delayed tables to {}", db,
+                 indexes.size(), file.string());
+    return indexes;
+}
+
+void drop_indexes(Context& ctx, const std::string& db, const std::vector<SavedIndex>& indexes) {
+    auto conn = ctx.target(db);
+    for (const auto& i : indexes) {
+        conn->execute("DROP INDEX IF EXISTS " + pg::qualified_name(i.schema, i.name));
+        spdlog::debug("[{}] dropped index {}.{}", db, i.schema, i.name);
+    }
+}
+
+void recreate_indexes(Context& ctx, const std::string& db, const std::vector<SavedIndex>& indexes) {
+    std::atomic<size_t> next{0};
+    std::mutex mutex;
+    std::exception_ptr error;
+    auto worker = [&] {
+        try {
+            auto conn = ctx.target(db);
+            for (size_t k = next++; k < indexes.size(); k = next++) {
+                const auto& i = indexes[k];
+                if (conn->query(pg::sql::kIndexExists, {i.schema, i.name}).rows() > 0) {
+                    spdlog::debug("[{}] index {}.{} exists, skipped", db, i.schema, i.name);
+                    continue;
+                }
+                conn->execute(i.ddl, pg::kLongQueryTimeout);
+                spdlog::info("[{}] re-created index {}.{}", db, i.schema, i.name);
+            }
+        } catch (...) {
+            std::lock_guard lock(mutex);
+            if (!error) error = std::current_exception();
+            next = indexes.size();
+        }
+    };
+    size_t n = std::min(indexes.size(), static_cast<size_t>(ctx.options.restore_jobs));
+    std::vector<std::thread> threads;
+    for (size_t t = 0; t < n; ++t) threads.emplace_back(worker);
+    for (auto& t : threads) t.join();
+    if (error) std::rethrow_exception(error);
+}
+
+void sync_sequences(Context& ctx, const std::string& db, const std::set<TableKey>& tables) {
+    auto src = ctx.source(db);
+    auto dst = ctx.target(db);
+    for (const auto& t : tables) {
+        auto seqs = src->query(pg::sql::kOwnedSequences, {t.schema, t.name});
+        for (int i = 0; i < seqs.rows(); ++i) {
+            std::string seq = pg::qualified_name(seqs.get(i, 0), seqs.get(i, 1));
+            auto state = src->query("SELECT last_value, is_called FROM " + seq);
+            dst->query("SELECT pg_catalog.setval($1::regclass, $2::bigint, $3::boolean)",
+                       {seq, state.get(0, 0), state.get(0, 1) == "t" ? "true" : "false"});
+        }
+    }
+}
+
+}  // namespace pgmigrate::pipeline

@@ -1,0 +1,97 @@
+#include "pgmigrate/util/atomic_file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "pgmigrate/util/error.hpp"
+
+namespace pgmigrate::util {
+namespace {
+
+class FileDescriptor {
+public:
+    explicit FileDescriptor(int fd) : fd_(fd) {}
+    ~FileDescriptor() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    FileDescriptor(const FileDescriptor&) = delete;
+    FileDescriptor& operator=(const FileDescriptor&) = delete;
+    int get() const { return fd_; }
+    int release() {
+        int fd = fd_;
+        fd_ = -1;
+        return fd;
+    }
+
+private:
+    int fd_;
+};
+
+[[noreturn]] void fail(const std::string& what, const std::filesystem::path& path) {
+    throw Error(ExitCode::local,
+                fmt::format("cannot {} {}: {}", what, path.string(), std::strerror(errno)));
+}
+
+void fsync_directory(const std::filesystem::path& dir) {
+    FileDescriptor fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (fd.get() >= 0) ::fsync(fd.get());
+}
+
+}  // namespace
+
+void write_file_atomic(const std::filesystem::path& path, std::string_view content) {
+    auto dir = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+    std::string tmpl = (dir / ("." + path.filename().string() + ".tmp.XXXXXX")).string();
+    FileDescriptor fd(::mkstemp(tmpl.data()));
+    if (fd.get() < 0) fail("create a temporary file for", path);
+    std::filesystem::path tmp(tmpl);
+    const char* data = content.data();
+    size_t left = content.size();
+    while (left > 0) {
+        ssize_t n = ::write(fd.get(), data, left);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            int saved = errno;
+            ::unlink(tmp.c_str());
+            errno = saved;
+            fail("write", path);
+        }
+        data += n;
+        left -= static_cast<size_t>(n);
+    }
+    if (::fchmod(fd.get(), 0600) != 0 || ::fsync(fd.get()) != 0) {
+        int saved = errno;
+        ::unlink(tmp.c_str());
+        errno = saved;
+        fail("sync", path);
+    }
+    ::close(fd.release());
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        int saved = errno;
+        ::unlink(tmp.c_str());
+        errno = saved;
+        fail("rename into place", path);
+    }
+    fsync_directory(dir);
+}
+
+std::optional<std::string> read_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        if (errno == ENOENT) return std::nullopt;
+        fail("read", path);
+    }
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+}
+
+}  // namespace pgmigrate::util

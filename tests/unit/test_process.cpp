@@ -1,0 +1,63 @@
+#include <catch2/catch.hpp>
+
+#include "pgmigrate/process/child.hpp"
+#include "pgmigrate/process/compression.hpp"
+#include "pgmigrate/process/pg_tools.hpp"
+#include "pgmigrate/util/error.hpp"
+
+using namespace pgmigrate::process;
+
+TEST_CASE("compression is chosen by pg_dump version") {
+    CHECK(to_string(default_compression(15)) == "none");
+    CHECK(to_string(default_compression(16)) == "zstd:5");
+    CHECK(compression_argument(default_compression(15), 15) == "0");
+    CHECK(compression_argument(default_compression(17), 17) == "zstd:5");
+    CHECK(compression_argument(*parse_compression("gzip:4"), 15) == "4");
+    CHECK(compression_argument(*parse_compression("gzip:4"), 16) == "gzip:4");
+    CHECK(compression_argument(*parse_compression("none"), 16) == "none");
+    CHECK_THROWS_AS(compression_argument(*parse_compression("zstd:3"), 15), pgmigrate::Error);
+    CHECK_THROWS_AS(compression_argument(*parse_compression("lz4:1"), 14), pgmigrate::Error);
+}
+
+TEST_CASE("--compress values are validated") {
+    CHECK(parse_compression("zstd:19") == CompressionSpec{"zstd", 19});
+    CHECK(parse_compression("gzip") == CompressionSpec{"gzip", 6});
+    CHECK_FALSE(parse_compression("gzip:10").has_value());
+    CHECK_FALSE(parse_compression("brotli:3").has_value());
+    CHECK_FALSE(parse_compression("zstd:x").has_value());
+    CHECK_FALSE(parse_compression("none:1").has_value());
+}
+
+TEST_CASE("tool versions parse") {
+    auto v = parse_tool_version("pg_dump (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)\n");
+    REQUIRE(v);
+    CHECK(v->major == 15);
+    CHECK(v->text == "15.18");
+    CHECK(parse_tool_version("pg_dump (PostgreSQL) 18beta1")->major == 18);
+    CHECK(parse_tool_version("pg_dump (PostgreSQL) 9.6.24")->major == 9);
+    CHECK_FALSE(parse_tool_version("not a version").has_value());
+}
+
+TEST_CASE("a child gets its own environment, stderr lines, exit codes and signals") {
+    Command cmd;
+    cmd.program = "/bin/sh";
+    cmd.args = {"-c", "echo out; echo \"pw=$PGPASSWORD\" >&2; echo second >&2; exit 3"};
+    cmd.environment = {{"PGPASSWORD", "child-only-secret"}};
+    cmd.label = "sh";
+    std::vector<std::string> lines;
+    auto out = run(cmd, [&](const std::string& l) { lines.push_back(l); });
+    CHECK(out.exit_code == 3);
+    CHECK(out.stdout_text == "out\n");
+    CHECK(lines == std::vector<std::string>{"pw=child-only-secret", "second"});
+    CHECK(::getenv("PGPASSWORD") == nullptr);
+    CHECK(out.status_text() == "exited with code 3");
+
+    cmd.args = {"-c", "kill -9 $$"};
+    out = run(cmd, {});
+    CHECK(out.signal == 9);
+    CHECK_THROWS_WITH(run_checked(cmd, {}, pgmigrate::ExitCode::source),
+                      Catch::Contains("killed by signal 9"));
+
+    cmd.program = "/nonexistent/pg_dump";
+    CHECK_THROWS_WITH(run(cmd, {}), Catch::Contains("cannot run /nonexistent/pg_dump"));
+}
