@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include "pgmigrate/pg/quote.hpp"
 #include "pgmigrate/util/atomic_file.hpp"
 #include "pgmigrate/util/text.hpp"
 
@@ -154,6 +155,12 @@ void PgServer::stop() {
                         "fast", "-w", "stop"},
                        false);
     running_ = false;
+}
+
+void PgServer::change_password(const std::string& password) {
+    exec("ALTER ROLE postgres PASSWORD " + pgmigrate::pg::quote_literal(password));
+    config_.password = password;
+    endpoint_.password = password;
 }
 
 int PgServer::major() const { return connect().server_major(); }

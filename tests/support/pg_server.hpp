@@ -36,6 +36,8 @@ public:
 
     int port() const { return port_; }
     const std::string& password() const { return config_.password; }
+    // Changes the postgres user's password on the server and in this object.
+    void change_password(const std::string& password);
     const std::filesystem::path& data_dir() const { return data_dir_; }
     int major() const;
 

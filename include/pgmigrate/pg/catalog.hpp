@@ -16,16 +16,18 @@ SELECT d.datname, pg_database_size(d.oid)
 // provider is 'c' (libc), 'i' (icu) or 'b' (builtin); icu_locale is NULL for libc.
 std::string database_properties(int server_major);
 
-// (grantee or NULL for PUBLIC, privilege, grantable) for database $1; no rows when datacl is
-// NULL (default privileges). The first column is 't' when datacl is NULL.
+// (t/f) whether database $1 has default privileges (datacl NULL).
 inline constexpr const char* kDatabaseAclIsDefault =
     "SELECT datacl IS NULL FROM pg_database WHERE datname = $1";
+// (grantee or NULL for PUBLIC, privilege, grantable) for database $1 in ACL order, so the
+// target's ACL array comes out in the same order; no rows when datacl is NULL.
 inline constexpr const char* kDatabaseAcl = R"SQL(
 SELECT CASE WHEN a.grantee = 0 THEN NULL ELSE pg_get_userbyid(a.grantee) END,
        a.privilege_type, a.is_grantable
-  FROM pg_database d, aclexplode(d.datacl) a
+  FROM pg_database d, aclexplode(d.datacl) WITH ORDINALITY AS a(grantor, grantee, privilege_type,
+                                                                 is_grantable, n)
  WHERE d.datname = $1
- ORDER BY 1 NULLS FIRST, 2)SQL";
+ ORDER BY a.n)SQL";
 
 // (role or NULL for ALTER DATABASE ... SET, "name=value") settings for database $1.
 inline constexpr const char* kDatabaseSettings = R"SQL(
