@@ -9,6 +9,7 @@
 #include "pgmigrate/pipeline/context.hpp"
 #include "pgmigrate/pipeline/databases.hpp"
 #include "pgmigrate/pipeline/delayed.hpp"
+#include "pgmigrate/util/atomic_file.hpp"
 #include "pgmigrate/util/cancel.hpp"
 
 namespace pgmigrate::pipeline {
@@ -124,10 +125,22 @@ void DatabaseTask::restore() {
     std::vector<std::string> args = {"--format=directory",
                                      "--jobs=" + std::to_string(ctx_.options.restore_jobs),
                                      "--disable-triggers",
-                                     "--dbname=" + ctx_.options.to.child_conninfo(db_),
-                                     ctx_.dump_dir(db_).string()};
+                                     "--dbname=" + ctx_.options.to.child_conninfo(db_)};
+    auto deferred = foreign_keys_to_defer(ctx_, db_, delayed_);
+    if (!deferred.empty()) {
+        // The list pg_restore works from, minus FKs whose referenced rows come later.
+        auto list_cmd = ctx_.tool_command(ctx_.tools.pg_restore, ctx_.options.to, db_,
+                                          {"--list", ctx_.dump_dir(db_).string()});
+        auto listed = process::run_checked(list_cmd, ctx_.stderr_logger(list_cmd.label),
+                                           ExitCode::local);
+        fs::path list_file = ctx_.dump_dir(db_) / "pg-migrate-restore.list";
+        util::write_file_atomic(list_file, exclude_from_restore_list(listed.stdout_text, deferred));
+        args.push_back("--use-list=" + list_file.string());
+    }
+    args.push_back(ctx_.dump_dir(db_).string());
     auto cmd = ctx_.tool_command(ctx_.tools.pg_restore, ctx_.options.to, db_, std::move(args));
     process::run_checked(cmd, ctx_.stderr_logger(cmd.label), ExitCode::target);
+    add_foreign_keys_not_valid(ctx_, db_, deferred);
     ctx_.state.mark(db_, Marker::restored);
 }
 
@@ -247,6 +260,7 @@ void DatabaseTask::run_delayed() {
     if (!st.has(db_, Marker::delayed_indexes_recreated)) {
         ctx_.progress.enter(db_, Phase::recreating_indexes);
         recreate_indexes(ctx_, db_, indexes);
+        validate_foreign_keys(ctx_, db_, foreign_keys_to_defer(ctx_, db_, delayed_));
         st.mark(db_, Marker::delayed_indexes_recreated);
     }
     ctx_.progress.update(db_, [&](DatabaseProgress& p) {

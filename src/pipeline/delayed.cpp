@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -10,6 +11,7 @@
 #include "pgmigrate/pg/catalog.hpp"
 #include "pgmigrate/pg/quote.hpp"
 #include "pgmigrate/pipeline/context.hpp"
+#include "pgmigrate/util/text.hpp"
 
 namespace pgmigrate::pipeline {
 namespace {
@@ -99,6 +101,63 @@ void recreate_indexes(Context& ctx, const std::string& db, const std::vector<Sav
     for (size_t t = 0; t < n; ++t) threads.emplace_back(worker);
     for (auto& t : threads) t.join();
     if (error) std::rethrow_exception(error);
+}
+
+std::vector<DeferredForeignKey> foreign_keys_to_defer(Context& ctx, const std::string& db,
+                                                      const std::set<TableKey>& delayed) {
+    std::vector<DeferredForeignKey> keys;
+    if (delayed.empty()) return keys;
+    auto conn = pg::Connection::open(ctx.options.from, db);
+    conn.execute("SET search_path = ''");
+    for (const auto& t : delayed) {
+        auto res = conn.query(pg::sql::kForeignKeysReferencing, {t.schema, t.name});
+        for (int i = 0; i < res.rows(); ++i)
+            keys.push_back({res.get(i, 0), res.get(i, 1), res.get(i, 2), res.get(i, 3),
+                            res.get(i, 4), res.get(i, 5) == "t"});
+    }
+    return keys;
+}
+
+std::string exclude_from_restore_list(const std::string& list,
+                                      const std::vector<DeferredForeignKey>& keys) {
+    std::set<std::string> oids;
+    for (const auto& k : keys) oids.insert(k.oid);
+    std::string out;
+    for (const auto& line : util::split_lines(list)) {
+        // "<dump id>; <tableoid> <oid> FK CONSTRAINT <schema> <tag> <owner>"
+        auto semi = line.find("; ");
+        bool excluded = false;
+        if (!line.empty() && line[0] != ';' && semi != std::string::npos) {
+            std::istringstream fields(line.substr(semi + 2));
+            std::string tableoid, oid, w1, w2;
+            fields >> tableoid >> oid >> w1 >> w2;
+            excluded = w1 == "FK" && w2 == "CONSTRAINT" && oids.count(oid) > 0;
+        }
+        out += (excluded ? ";" : "") + line + "\n";
+    }
+    return out;
+}
+
+void add_foreign_keys_not_valid(Context& ctx, const std::string& db,
+                                const std::vector<DeferredForeignKey>& keys) {
+    auto conn = ctx.target(db);
+    for (const auto& k : keys) {
+        conn->execute(fmt::format("ALTER TABLE ONLY {} ADD CONSTRAINT {} {} NOT VALID",
+                                  pg::qualified_name(k.schema, k.table), pg::quote_ident(k.name),
+                                  k.definition));
+        spdlog::debug("[{}] foreign key {} added NOT VALID until the delayed data is in", db, k.name);
+    }
+}
+
+void validate_foreign_keys(Context& ctx, const std::string& db,
+                           const std::vector<DeferredForeignKey>& keys) {
+    auto conn = ctx.target(db);
+    for (const auto& k : keys) {
+        if (!k.validated) continue;  // NOT VALID on the source too
+        conn->execute(fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}",
+                                  pg::qualified_name(k.schema, k.table), pg::quote_ident(k.name)),
+                      pg::kLongQueryTimeout);
+    }
 }
 
 void sync_sequences(Context& ctx, const std::string& db, const std::set<TableKey>& tables) {

@@ -120,4 +120,16 @@ SELECT sn.nspname, s.relname
  WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
    AND d.deptype IN ('a', 'i') AND tn.nspname = $1 AND t.relname = $2)SQL";
 
+// (constraint oid, schema, table, name, definition, validated) of foreign keys that reference
+// table $1.$2. Run with search_path = '' so definitions are schema-qualified.
+inline constexpr const char* kForeignKeysReferencing = R"SQL(
+SELECT c.oid, n.nspname, t.relname, c.conname, pg_get_constraintdef(c.oid), c.convalidated
+  FROM pg_constraint c
+  JOIN pg_class t ON t.oid = c.conrelid
+  JOIN pg_namespace n ON n.oid = t.relnamespace
+  JOIN pg_class r ON r.oid = c.confrelid
+  JOIN pg_namespace rn ON rn.oid = r.relnamespace
+ WHERE c.contype = 'f' AND rn.nspname = $1 AND r.relname = $2
+ ORDER BY c.oid)SQL";
+
 }  // namespace pgmigrate::pg::sql

@@ -23,6 +23,25 @@ std::vector<SavedIndex> save_delayed_indexes(Context& ctx, const std::string& db
 void drop_indexes(Context& ctx, const std::string& db, const std::vector<SavedIndex>& indexes);
 // Re-creates missing indexes, at most --restore-jobs at a time.
 void recreate_indexes(Context& ctx, const std::string& db, const std::vector<SavedIndex>& indexes);
+// A foreign key that references a delayed table. The regular restore cannot create it (the
+// referenced rows arrive later), so it is left out of pg_restore's list, added NOT VALID right
+// after the regular restore (it guards new rows at once) and validated after the delayed load.
+struct DeferredForeignKey {
+    std::string oid;  // pg_constraint oid on the source = the dump's TOC catalog id
+    std::string schema, table, name, definition;
+    bool validated = true;
+};
+
+std::vector<DeferredForeignKey> foreign_keys_to_defer(Context& ctx, const std::string& db,
+                                                      const std::set<TableKey>& delayed);
+// pg_restore -l output with the FK CONSTRAINT entries of these oids commented out.
+std::string exclude_from_restore_list(const std::string& list,
+                                      const std::vector<DeferredForeignKey>& keys);
+void add_foreign_keys_not_valid(Context& ctx, const std::string& db,
+                                const std::vector<DeferredForeignKey>& keys);
+void validate_foreign_keys(Context& ctx, const std::string& db,
+                           const std::vector<DeferredForeignKey>& keys);
+
 // Sets the target's sequences owned by the delayed tables to the source's positions.
 void sync_sequences(Context& ctx, const std::string& db, const std::set<TableKey>& tables);
 
