@@ -101,6 +101,8 @@ std::string validate_delay_pattern(const std::string& pattern) {
 ParseResult parse_command_line(int argc, const char* const* argv) {
     CLI::App app(kDescription, "pg-migrate");
     app.get_formatter()->column_width(44);
+    // A flag given twice (say, in a wrapper script and again by hand): the last one wins.
+    app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     ParseResult result;
     Options& o = result.options;
 
@@ -146,7 +148,8 @@ ParseResult parse_command_line(int argc, const char* const* argv) {
                    "DATABASE.TABLE_PATTERN or DATABASE.SCHEMA.TABLE_PATTERN (* and ? globs); "
                    "repeatable: load these tables' data after the rest, with secondary indexes "
                    "dropped during the load")
-        ->envname("PG_MIGRATE_DELAY_TABLE_DATA")->delimiter(',')->group(beh);
+        ->envname("PG_MIGRATE_DELAY_TABLE_DATA")->delimiter(',')
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->group(beh);
     app.add_option("--compress", compress,
                    "pg_dump compression: none | gzip:N | lz4:N | zstd:N [default: zstd:5 with "
                    "pg_dump 16+, none before]")

@@ -196,13 +196,17 @@ MigrateRun run_pg_migrate(const PgServer& source, const PgServer& target, const 
     cmd.program = PGMIGRATE_BINARY;
     cmd.args = {"--from-host", "127.0.0.1", "--from-port", std::to_string(source.port()),
                 "--from-user", "postgres", "--to-host", "127.0.0.1", "--to-port",
-                std::to_string(target.port()), "--to-user", "postgres", "--max-parallel", "2",
-                "--dump-jobs", "2", "--restore-jobs", "2", "--verify-concurrency", "4"};
+                std::to_string(target.port()), "--to-user", "postgres"};
+    if (options.small_parallelism)
+        for (const char* a : {"--max-parallel", "2", "--dump-jobs", "2", "--restore-jobs", "2",
+                              "--verify-concurrency", "4"})
+            cmd.args.push_back(a);
     cmd.args.insert(cmd.args.end(), options.extra_args.begin(), options.extra_args.end());
-    cmd.environment = {{"HOME", home.string()},
-                       {"PG_MIGRATE_FROM_PASS", source.password()},
-                       {"PG_MIGRATE_TO_PASS", target.password()},
-                       {"RUST_LOG", "info"}};
+    cmd.environment = {{"HOME", home.string()}, {"RUST_LOG", "info"}};
+    if (options.pass_passwords) {
+        cmd.environment.emplace_back("PG_MIGRATE_FROM_PASS", source.password());
+        cmd.environment.emplace_back("PG_MIGRATE_TO_PASS", target.password());
+    }
     for (const auto& [k, v] : options.env) cmd.environment.emplace_back(k, v);
     cmd.label = "pg-migrate";
     int pid = 0;

@@ -52,6 +52,14 @@ TEST_CASE("flags set every option") {
     CHECK(o.to.password == std::optional<std::string>("pw"));
 }
 
+TEST_CASE("a flag given twice: the last one wins; --delay-table-data accumulates") {
+    auto r = parse({"--to-user", "a", "--to-user", "b", "--delay-table-data", "d.x",
+                    "--delay-table-data", "d.y"});
+    REQUIRE(r.status == ParseStatus::run);
+    CHECK(r.options.to.user == "b");
+    CHECK(r.options.delay_table_data.size() == 2);
+}
+
 TEST_CASE("environment variables set options, passwords included") {
     ::setenv("PG_MIGRATE_TO_PASS", "from-env", 1);
     ::setenv("PG_MIGRATE_MAX_PARALLEL", "4", 1);

@@ -1,0 +1,284 @@
+// Issue 5: interruption, faults, bad input, one run at a time, secrets, isolation of the source.
+// Every fault ends with a re-run that completes and verifies with nothing lost.
+#include <signal.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "pg_server.hpp"
+#include "pgmigrate/pg/quote.hpp"
+#include "pgmigrate/pipeline/state.hpp"
+#include <thread>
+#include "scenario.hpp"
+
+using namespace pgtest;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Pair {
+    PgServer source{{.name = "rsrc", .password = "Rel-Src-Pw-41"}};
+    PgServer target{{.name = "rdst", .password = "Rel-Dst-Pw-42"}};
+    TempDir home{"pgm-rel"};
+    Pair() { fill_source(source, 1500); }
+
+    void expect_complete_rerun(const std::vector<std::string>& args = {}) {
+        auto run = run_pg_migrate(source, target, home.path(), {.extra_args = args});
+        INFO(run.output);
+        REQUIRE(run.exit_code == 0);
+        for (const auto& db : scenario_databases()) {
+            INFO("database " << db);
+            CHECK(table_counts(source, db) == table_counts(target, db));
+        }
+    }
+};
+
+MigrateOptions kill_on(const std::string& needle, int signo) {
+    MigrateOptions o;
+    o.kill_when = [needle](const std::string& l) { return l.find(needle) != std::string::npos; };
+    o.signal_to_send = signo;
+    return o;
+}
+
+std::string read_all(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Source catalog and data fingerprint: anything written on the source changes it.
+std::string source_fingerprint(const PgServer& s) {
+    std::string out = s.scalar("SELECT md5(string_agg(rolname || rolpassword, ',' ORDER BY rolname)) FROM pg_authid");
+    for (const auto& db : scenario_databases()) {
+        out += s.scalar("SELECT md5(string_agg(c.relname || c.relkind::text || c.relpages::text, ',' ORDER BY c.oid)) "
+                        "FROM pg_class c", db);
+        out += table_counts(s, db);
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("SIGINT stops gracefully with exit 130, settings put back; the re-run completes") {
+    Pair p;
+    std::string settings_before = target_settings(p.target);
+    auto run = run_pg_migrate(p.source, p.target, p.home.path(), kill_on("] restoring", SIGINT));
+    INFO(run.output);
+    CHECK(run.exit_code == 130);
+    CHECK(run.contains("received SIGINT"));
+    CHECK(run.contains("run the same command again to resume"));
+    CHECK(target_settings(p.target) == settings_before);
+    CHECK_FALSE(fs::exists(p.home.path() / "pg_migrate_state" / "dst_settings.json"));
+    p.expect_complete_rerun();
+}
+
+TEST_CASE("SIGTERM during a dump exits 143; SIGKILL while counting leaves a resumable state") {
+    Pair p;
+    auto term = run_pg_migrate(p.source, p.target, p.home.path(), kill_on("] dumping", SIGTERM));
+    INFO(term.output);
+    CHECK(term.exit_code == 143);
+    auto killed = run_pg_migrate(p.source, p.target, p.home.path(), kill_on("] source counts", SIGKILL));
+    CHECK(killed.signal == SIGKILL);
+    auto killed2 = run_pg_migrate(p.source, p.target, p.home.path(), kill_on("] dest counts", SIGKILL));
+    CHECK(killed2.signal == SIGKILL);
+    p.expect_complete_rerun();
+}
+
+TEST_CASE("a killed pg_restore fails that database with its signal; the re-run completes") {
+    Pair p;
+    int port = p.target.port();
+    MigrateOptions o;
+    o.kill_when = [port](const std::string& l) {
+        if (l.find("] restoring") == std::string::npos) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        std::string cmd = "pkill -KILL -f 'pg_restore.*port=" + std::to_string(port) + "'";
+        return std::system(cmd.c_str()) < 0;  // never kill pg-migrate itself
+    };
+    auto run = run_pg_migrate(p.source, p.target, p.home.path(), o);
+    INFO(run.output);
+    if (run.exit_code != 0) {  // unless the restore finished before the kill landed
+        CHECK(run.exit_code == 1);
+        CHECK(run.contains("failed while restoring"));
+    }
+    p.expect_complete_rerun();
+}
+
+TEST_CASE("the target restarting in the middle of a restore; the re-run completes") {
+    Pair p;
+    MigrateOptions o;
+    o.kill_when = [&p](const std::string& l) {
+        if (l.find("] restoring") == std::string::npos) return false;
+        p.target.restart();
+        return false;
+    };
+    auto run = run_pg_migrate(p.source, p.target, p.home.path(), o);
+    INFO(run.output);
+    CHECK((run.exit_code == 0 || run.exit_code == 1));
+    p.expect_complete_rerun();
+}
+
+TEST_CASE("the source stopping during a dump names the database; the re-run completes") {
+    Pair p;
+    MigrateOptions o;
+    o.kill_when = [&p](const std::string& l) {
+        if (l.find("] dumping") == std::string::npos) return false;
+        p.source.stop();
+        return false;
+    };
+    auto run = run_pg_migrate(p.source, p.target, p.home.path(), o);
+    INFO(run.output);
+    CHECK(run.exit_code != 0);
+    CHECK(run.contains("failed while"));
+    p.source.start();
+    p.expect_complete_rerun();
+}
+
+TEST_CASE("bad input gets clear errors and exit codes, and changes nothing") {
+    Pair p;
+    std::string settings_before = target_settings(p.target);
+
+    SECTION("closed port") {
+        int closed = p.target.port();
+        p.target.stop();
+        auto start = std::chrono::steady_clock::now();
+        auto run = run_pg_migrate(p.source, p.target, p.home.path());
+        p.target.start();
+        INFO(run.output);
+        CHECK(run.exit_code == 4);
+        CHECK(run.contains("target server 127.0.0.1:" + std::to_string(closed)));
+        CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(30));
+    }
+    SECTION("wrong password") {
+        auto run = run_pg_migrate(p.source, p.target, p.home.path(),
+                                  {.env = {{"PG_MIGRATE_FROM_PASS", "Not-The-Password-9"}}});
+        INFO(run.output);
+        CHECK(run.exit_code == 3);
+        CHECK(run.contains("password authentication failed"));
+        CHECK_FALSE(run.contains("Not-The-Password-9"));
+    }
+    SECTION("non-superuser target user") {
+        p.target.exec("CREATE ROLE plain LOGIN PASSWORD 'Plain-Pw-1'");
+        auto run = run_pg_migrate(p.source, p.target, p.home.path(),
+                                  {.extra_args = {"--to-user", "plain"},
+                                   .env = {{"PG_MIGRATE_TO_PASS", "Plain-Pw-1"}}});
+        INFO(run.output);
+        CHECK(run.exit_code == 4);
+        CHECK(run.contains("is not a superuser"));
+        CHECK(run.contains("ALTER SYSTEM"));
+    }
+    SECTION("no client tools") {
+        TempDir empty("pgm-empty-bin");
+        auto run = run_pg_migrate(p.source, p.target, p.home.path(),
+                                  {.extra_args = {"--pg-bin-dir", empty.path().string()}});
+        INFO(run.output);
+        CHECK(run.exit_code == 5);
+        CHECK(run.contains("pg_dump, pg_dumpall and pg_restore must all be there"));
+    }
+    SECTION("dump root that cannot be created") {
+        TempDir dir("pgm-file");
+        std::ofstream(dir.path() / "a-file") << "x";
+        auto root = (dir.path() / "a-file" / "dumps").string();
+        auto run = run_pg_migrate(p.source, p.target, p.home.path(), {.extra_args = {"--dump-root", root}});
+        INFO(run.output);
+        CHECK(run.exit_code == 5);
+        CHECK(run.contains("dump root " + root + " is not writable"));
+    }
+    SECTION("a dump root on a full file system fails that step and the re-run completes") {
+        TempDir dir("pgm-full");
+        auto mnt = dir.path() / "tiny";
+        fs::create_directories(mnt);
+        if (std::system(("mount -t tmpfs -o size=40k tmpfs " + mnt.string() + " 2>/dev/null").c_str()) != 0) {
+            WARN("cannot mount a tmpfs here (not root?); the full-disk case is not exercised");
+            return;
+        }
+        auto run = run_pg_migrate(p.source, p.target, p.home.path(), {.extra_args = {"--dump-root", mnt.string()}});
+        int unmounted = std::system(("umount " + mnt.string()).c_str());
+        CHECK(unmounted == 0);
+        INFO(run.output);
+        CHECK(run.exit_code == 1);
+        CHECK(run.contains("failed while dumping"));
+        CHECK(run.contains("No space left on device"));
+        CHECK(target_settings(p.target) == settings_before);
+        p.expect_complete_rerun({"--dump-root", (dir.path() / "big").string()});
+    }
+    SECTION("corrupt and foreign state files are named, never trusted") {
+        auto verify = p.home.path() / "pg_verify_state";
+        fs::create_directories(verify);
+        std::ofstream(verify / "plain_db.src_counts.json") << "{\"tables\": [";
+        std::ofstream(verify / "owned_db.src_counts.json") << "{\"format\": \"something-else/2\"}";
+        auto run = run_pg_migrate(p.source, p.target, p.home.path());
+        INFO(run.output);
+        CHECK(run.exit_code == 1);
+        CHECK(run.contains((verify / "plain_db.src_counts.json").string() + " is corrupt"));
+        CHECK(run.contains((verify / "owned_db.src_counts.json").string() + " is not a pg-migrate"));
+        fs::remove(verify / "plain_db.src_counts.json");
+        fs::remove(verify / "owned_db.src_counts.json");
+        p.expect_complete_rerun();
+    }
+    CHECK(target_settings(p.target) == settings_before);
+}
+
+TEST_CASE("one run at a time: a held lock names its PID, a stale one is taken over") {
+    Pair p;
+    auto state = p.home.path() / "pg_migrate_state";
+    fs::create_directories(state);
+    {
+        pgmigrate::pipeline::RunLock held(state / "lock");
+        auto run = run_pg_migrate(p.source, p.target, p.home.path());
+        INFO(run.output);
+        CHECK(run.exit_code == 5);
+        CHECK(run.contains("(PID " + std::to_string(::getpid()) + ")"));
+    }
+    std::ofstream(state / "lock") << "999999\n";  // a dead holder, no flock
+    p.expect_complete_rerun();
+}
+
+TEST_CASE("passwords never reach argv, logs or state files; .pgpass works; the source is untouched") {
+    Pair p;
+    std::string before = source_fingerprint(p.source);
+    std::vector<std::string> leaks;
+    MigrateOptions o;
+    o.env = {{"RUST_LOG", "trace"}};
+    o.kill_when = [&](const std::string& line) {
+        if (line.find("] dumping") == std::string::npos && line.find("] restoring") == std::string::npos)
+            return false;
+        for (const auto& entry : fs::directory_iterator("/proc")) {
+            std::string cmdline = read_all(entry.path() / "cmdline");
+            for (auto& c : cmdline) if (c == '\0') c = ' ';
+            if (cmdline.find("pg_dump") == std::string::npos && cmdline.find("pg_restore") == std::string::npos &&
+                cmdline.find("pg-migrate") == std::string::npos)
+                continue;
+            for (const auto& pw : {p.source.password(), p.target.password()})
+                if (cmdline.find(pw) != std::string::npos) leaks.push_back(cmdline);
+        }
+        return false;
+    };
+    o.extra_args = {"--from-pass", p.source.password()};  // even given on the command line
+    auto run = run_pg_migrate(p.source, p.target, p.home.path(), o);
+    INFO(run.output);
+    REQUIRE(run.exit_code == 0);
+    CHECK(leaks.empty());
+    CHECK(run.contains("running /"));  // trace logs the child command lines...
+    CHECK_FALSE(run.contains(p.source.password()));  // ...without secrets
+    CHECK_FALSE(run.contains(p.target.password()));
+    for (const auto& f : fs::recursive_directory_iterator(p.home.path())) {
+        if (!f.is_regular_file() || f.path().string().find("pg_dumps") != std::string::npos) continue;
+        std::string text = read_all(f.path());
+        CHECK(text.find(p.source.password()) == std::string::npos);
+        CHECK(text.find(p.target.password()) == std::string::npos);
+    }
+    CHECK(source_fingerprint(p.source) == before);
+
+    // Passwords from ~/.pgpass instead of flags or variables.
+    TempDir home2("pgm-pgpass");
+    std::ofstream(home2.path() / ".pgpass")
+        << "127.0.0.1:" << p.source.port() << ":*:postgres:" << p.source.password() << "\n"
+        << "127.0.0.1:" << p.target.port() << ":*:postgres:" << p.target.password() << "\n";
+    fs::permissions(home2.path() / ".pgpass", fs::perms::owner_read | fs::perms::owner_write);
+    for (const auto& db : scenario_databases())
+        p.target.exec("DROP DATABASE " + pgmigrate::pg::quote_ident(db) + " WITH (FORCE)");
+    auto viapgpass = run_pg_migrate(p.source, p.target, home2.path(), {.pass_passwords = false});
+    INFO(viapgpass.output);
+    CHECK(viapgpass.exit_code == 0);
+}
