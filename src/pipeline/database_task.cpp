@@ -59,6 +59,7 @@ void DatabaseTask::run() noexcept {
             return;
         }
         run_regular();
+        ctx_.progress.update(db_, [](DatabaseProgress& p) { p.regular_finished = Clock::now(); });
         run_delayed();
         ctx_.progress.enter(db_, Phase::complete);
     } catch (const Cancelled&) {

@@ -129,8 +129,11 @@ private:
     std::thread thread_;
 };
 
-ExitCode finish(Context& ctx, Clock::time_point started, Clock::time_point regular_done) {
+ExitCode finish(Context& ctx, Clock::time_point started) {
     auto dbs = ctx.progress.snapshot();
+    Clock::time_point regular_done = started;
+    for (const auto& p : dbs)
+        if (p.regular_finished) regular_done = std::max(regular_done, *p.regular_finished);
     std::string summary = render_summary(dbs);
     spdlog::info("summary:\n{}", summary);
     int failed = 0, interrupted = 0;
@@ -140,7 +143,7 @@ ExitCode finish(Context& ctx, Clock::time_point started, Clock::time_point regul
     }
     auto total = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
     auto regular = std::chrono::duration_cast<std::chrono::milliseconds>(regular_done - started);
-    spdlog::info("regular phase {} , total {}", util::format_duration(regular),
+    spdlog::info("regular phase {}, total {}", util::format_duration(regular),
                  util::format_duration(total));
     if (int sig = cancel::signal_number()) {
         spdlog::warn("interrupted by signal {}: {} database(s) unfinished; run the same command "
@@ -182,9 +185,11 @@ ExitCode run_migration(const cli::Options& options) {
     prepare_dump_root(ctx, dbs);
 
     bool all_done = !names.empty();
-    for (const auto& n : names) all_done = all_done && ctx.state.has(n, Marker::done);
-    if (all_done && (options.delay_table_data.empty()))
-        spdlog::info("every database is already migrated; checking markers only");
+    for (const auto& n : names)
+        all_done = all_done && ctx.state.has(n, Marker::done) && ctx.state.verify_marker(n, false) &&
+                   (!ctx.delay_plan.database_has_patterns(n) || ctx.state.verify_marker(n, true));
+    if (all_done)
+        spdlog::info("every database is already migrated and verified; nothing to do");
 
     struct SettingsGuard {
         TargetSettings& s;
@@ -211,21 +216,19 @@ ExitCode run_migration(const cli::Options& options) {
         }
     }
 
-    Clock::time_point regular_done;
     {
         ProgressReporter reporter(ctx, started);
         std::vector<std::thread> threads;
         for (const auto& db : names)
             threads.emplace_back([&ctx, db] { DatabaseTask(ctx, db).run(); });
         for (auto& t : threads) t.join();
-        regular_done = Clock::now();
     }
     if (guard.active) {
         guard.active = false;
         settings.restore();
     }
     ctx.pool.clear();
-    return finish(ctx, started, regular_done);
+    return finish(ctx, started);
 }
 
 }  // namespace pgmigrate::pipeline

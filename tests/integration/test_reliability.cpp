@@ -282,3 +282,24 @@ TEST_CASE("passwords never reach argv, logs or state files; .pgpass works; the s
     INFO(viapgpass.output);
     CHECK(viapgpass.exit_code == 0);
 }
+
+TEST_CASE("TLS options reach libpq and the child tools") {
+    PgServer source({.name = "tlssrc", .password = "Tls-Src-Pw", .tls_only = true});
+    PgServer target({.name = "tlsdst"});
+    source.exec("CREATE DATABASE tls_db");
+    source.exec("CREATE TABLE t AS SELECT generate_series(1, 100) AS id", "tls_db");
+    TempDir home("pgm-tls");
+
+    auto plain = run_pg_migrate(source, target, home.path(), {.extra_args = {"--from-sslmode", "disable"}});
+    INFO(plain.output);
+    CHECK(plain.exit_code == 3);
+    CHECK(plain.contains("no encryption"));
+
+    // verify-full needs the CA file: pg_dump and pg_dumpall only succeed if they were given it.
+    auto verified = run_pg_migrate(source, target, home.path(),
+                                   {.extra_args = {"--from-sslmode", "verify-full", "--from-sslrootcert",
+                                                   source.certificate().string()}});
+    INFO(verified.output);
+    CHECK(verified.exit_code == 0);
+    CHECK(target.scalar("SELECT count(*) FROM t", "tls_db") == "100");
+}

@@ -119,6 +119,16 @@ PgServer::PgServer(ServerConfig config) : config_(std::move(config)) {
     std::string conf = "\n# pg-migrate tests\nmax_connections = 200\nlisten_addresses = '127.0.0.1'\n"
                        "unix_socket_directories = '" + root_.string() + "'\n";
     for (const auto& s : config_.settings) conf += s + "\n";
+    if (config_.tls_only) {
+        run_as_server_user({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                            "-keyout", (data_dir_ / "server.key").string(), "-out",
+                            (data_dir_ / "server.crt").string()});
+        fs::copy_file(data_dir_ / "server.crt", root_ / "server.crt");
+        conf += "ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n";
+        std::ofstream(data_dir_ / "pg_hba.conf", std::ios::trunc)
+            << "local all all scram-sha-256\nhostssl all all 127.0.0.1/32 scram-sha-256\n";
+    }
     {
         std::ofstream out(data_dir_ / "postgresql.conf", std::ios::app);
         out << conf;

@@ -18,6 +18,7 @@ struct ServerConfig {
     std::filesystem::path bin_dir;  // empty: PostgreSQL 15 from Debian
     std::string password = "Test-Secret-Pw-1";
     std::vector<std::string> settings;  // extra "name=value" for postgresql.conf
+    bool tls_only = false;  // a self-signed certificate for 127.0.0.1; plain TCP refused
 };
 
 class PgServer {
@@ -40,6 +41,8 @@ public:
     void change_password(const std::string& password);
     const std::filesystem::path& data_dir() const { return data_dir_; }
     int major() const;
+    // The server's certificate (its own CA) when tls_only.
+    std::filesystem::path certificate() const { return root_ / "server.crt"; }
 
     // An endpoint for libpq in tests (the object must outlive connections made from it).
     const pgmigrate::pg::Endpoint& endpoint() const { return endpoint_; }

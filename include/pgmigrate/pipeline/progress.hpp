@@ -39,6 +39,7 @@ struct DatabaseProgress {
     Phase last_active = Phase::waiting;  // the phase reached before failing/being interrupted
     Clock::time_point phase_started{};
     std::optional<Clock::time_point> started;
+    std::optional<Clock::time_point> regular_finished;  // when the regular phase verified
     std::chrono::milliseconds dump_time{0}, restore_time{0}, verify_time{0}, delayed_time{0};
     long long rows_verified = 0;
     bool skipped = false;  // everything was already done by an earlier run
