@@ -106,6 +106,13 @@ TEST_CASE("a run killed after the indexes were dropped resumes and puts them bac
     CHECK(fs::exists(state / "db1.delayed_indexes.json"));  // saved before any drop
     CHECK_FALSE(fs::exists(state / "db1.delayed_indexes_recreated"));
 
+    // Killed again while the indexes are being re-created.
+    MigrateOptions again{.extra_args = kDelayArgs};
+    again.kill_when = [](const std::string& l) { return l.find("recreating indexes") != std::string::npos; };
+    auto killed_recreate = run_pg_migrate(source, target, home.path(), again);
+    INFO(killed_recreate.output);
+    CHECK(killed_recreate.signal == 9);
+
     auto second = run_pg_migrate(source, target, home.path(), {.extra_args = kDelayArgs});
     INFO(second.output);
     REQUIRE(second.exit_code == 0);

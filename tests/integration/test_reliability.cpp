@@ -78,6 +78,8 @@ TEST_CASE("SIGTERM during a dump exits 143; SIGKILL while counting leaves a resu
     auto term = run_pg_migrate(p.source, p.target, p.home.path(), kill_on("] dumping", SIGTERM));
     INFO(term.output);
     CHECK(term.exit_code == 143);
+    auto dumping = run_pg_migrate(p.source, p.target, p.home.path(), kill_on("] dumping", SIGKILL));
+    CHECK(dumping.signal == SIGKILL);
     auto killed = run_pg_migrate(p.source, p.target, p.home.path(), kill_on("] source counts", SIGKILL));
     CHECK(killed.signal == SIGKILL);
     auto killed2 = run_pg_migrate(p.source, p.target, p.home.path(), kill_on("] dest counts", SIGKILL));
