@@ -155,6 +155,11 @@ Result Connection::query(const std::string& sql, const std::vector<std::string>&
     return Result(last);
 }
 
+std::string Connection::server_version_text() const {
+    const char* v = PQparameterStatus(conn_.get(), "server_version");
+    return v ? util::trim(std::string(v).substr(0, std::string(v).find(' '))) : std::to_string(server_version());
+}
+
 void Connection::execute(const std::string& sql, Seconds timeout) { query(sql, {}, timeout); }
 
 }  // namespace pgmigrate::pg

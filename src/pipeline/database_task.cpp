@@ -81,17 +81,19 @@ void DatabaseTask::run() noexcept {
 
 void DatabaseTask::run_regular() {
     if (ctx_.state.has(db_, Marker::done) && ctx_.state.verify_marker(db_, false)) return;
-    {
+    // Each slot covers only its child process: counting is bounded by --verify-concurrency on
+    // its own, so the next dump or restore starts while this database is being counted.
+    if (!ctx_.state.has(db_, Marker::dumped)) {
         SlotGuard dump_slot(ctx_.dump_slots);
-        if (!ctx_.state.has(db_, Marker::dumped))
-            timed(Phase::dumping, &DatabaseProgress::dump_time, [&] { dump(); });
-        timed(Phase::source_counts, &DatabaseProgress::verify_time,
-              [&] { counts(pg::Side::source, false); });
+        timed(Phase::dumping, &DatabaseProgress::dump_time, [&] { dump(); });
     }
-    ctx_.progress.enter(db_, Phase::waiting_restore);
-    SlotGuard restore_slot(ctx_.restore_slots);
-    if (!ctx_.state.has(db_, Marker::restored))
+    timed(Phase::source_counts, &DatabaseProgress::verify_time,
+          [&] { counts(pg::Side::source, false); });
+    if (!ctx_.state.has(db_, Marker::restored)) {
+        ctx_.progress.enter(db_, Phase::waiting_restore);
+        SlotGuard restore_slot(ctx_.restore_slots);
         timed(Phase::restoring, &DatabaseProgress::restore_time, [&] { restore(); });
+    }
     timed(Phase::dest_counts, &DatabaseProgress::verify_time,
           [&] { counts(pg::Side::target, false); });
     timed(Phase::verifying, &DatabaseProgress::verify_time, [&] { verify(false); });

@@ -45,12 +45,12 @@ void preflight(Context& ctx) {
     {
         auto src = ctx.source(o.from.dbname);
         ctx.source_major = src->server_major();
-        spdlog::info("source: {} (PostgreSQL {})", o.from.describe(), src->server_version());
+        spdlog::info("source: {} (PostgreSQL {})", o.from.describe(), src->server_version_text());
     }
     {
         auto dst = ctx.target(o.to.dbname);
         ctx.target_major = dst->server_major();
-        spdlog::info("target: {} (PostgreSQL {})", o.to.describe(), dst->server_version());
+        spdlog::info("target: {} (PostgreSQL {})", o.to.describe(), dst->server_version_text());
     }
     spdlog::info("client tools: {} (pg_dump {})", ctx.tools.dir.string(), ctx.tools.version.text);
     if (ctx.tools.version.major < ctx.source_major)

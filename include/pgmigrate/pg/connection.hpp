@@ -63,6 +63,8 @@ public:
 
     int server_version() const { return PQserverVersion(conn_.get()); }  // e.g. 150018
     int server_major() const { return server_version() / 10000; }
+    // "15.18", as the server reports it.
+    std::string server_version_text() const;
     bool healthy() const { return conn_ && !broken_ && PQstatus(conn_.get()) == CONNECTION_OK; }
     const std::string& database() const { return database_; }
     const Endpoint& endpoint() const { return *endpoint_; }
