@@ -21,7 +21,7 @@ const pg::Endpoint& endpoint(Context& ctx, pg::Side side) {
 
 std::vector<TableKey> list_source_tables(Context& ctx, const std::string& db) {
     auto conn = ctx.source(db);
-    auto res = conn->query(pg::sql::kListTables);
+    auto res = conn->query(pg::sql::kUserTables);
     std::vector<TableKey> tables;
     for (int i = 0; i < res.rows(); ++i) tables.push_back({res.get(i, 0), res.get(i, 1)});
     return tables;
@@ -75,7 +75,7 @@ TableCounts count_exact(Context& ctx, pg::Side side, const std::string& db,
 TableCounts count_estimated(Context& ctx, pg::Side side, const std::string& db) {
     SlotGuard slot(ctx.count_slots);
     auto conn = ctx.pool.acquire(endpoint(ctx, side), db);
-    auto res = conn->query(pg::sql::kEstimateRows);
+    auto res = conn->query(pg::sql::kUserTables);
     TableCounts counts;
     for (int i = 0; i < res.rows(); ++i) counts[{res.get(i, 0), res.get(i, 1)}] = res.get_int(i, 2);
     return counts;

@@ -41,21 +41,13 @@ INSERT INTO public.events SELECT generate_series(1, 10);
 )SQL", "db2");
 }
 
-std::string indexes(const PgServer& s, const std::string& db) {
-    std::string out;
-    for (const auto& r : s.rows("SELECT schemaname, tablename, indexname, indexdef FROM pg_indexes "
-                                "WHERE schemaname NOT IN ('pg_catalog') ORDER BY 1, 2, 3", db))
-        out += r[2] + ": " + r[3] + "\n";
-    return out;
-}
-
 const std::vector<std::string> kDelayArgs = {"--delay-table-data", "db1.big_*", "--delay-table-data",
                                              "db2.s1.events", "--delay-table-data", "db1.no_such_*"};
 
 void check_complete(const PgServer& src, const PgServer& dst) {
     for (const std::string db : {"db1", "db2"}) {
         INFO("database " << db);
-        CHECK(indexes(src, db) == indexes(dst, db));
+        CHECK(table_indexes(src, db) == table_indexes(dst, db));
         CHECK(table_counts(src, db) == table_counts(dst, db));
     }
     // Sequences continue where the source's are: new rows do not collide.

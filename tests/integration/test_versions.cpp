@@ -36,14 +36,6 @@ std::string database_properties(const PgServer& s) {
     return out;
 }
 
-std::string indexes(const PgServer& s, const std::string& db) {
-    std::string out;
-    for (const auto& r : s.rows("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname "
-                                "NOT IN ('pg_catalog', 'information_schema') ORDER BY 1", db))
-        out += r[0] + ": " + r[1] + "\n";
-    return out;
-}
-
 void migrate_and_compare(int source_major, int target_major) {
     auto bin = [](int major) { return major == 15 ? std::filesystem::path() : embedded_bin_dir(major); };
     PgServer source({.name = fmt::format("v{}src", source_major), .bin_dir = bin(source_major)});
@@ -63,7 +55,7 @@ void migrate_and_compare(int source_major, int target_major) {
     for (const auto& db : scenario_databases()) {
         INFO("database " << db);
         CHECK(table_counts(source, db) == table_counts(target, db));
-        CHECK(indexes(source, db) == indexes(target, db));
+        CHECK(table_indexes(source, db) == table_indexes(target, db));
     }
     CHECK(target.scalar("SELECT 'target password still works'") == "target password still works");
 }

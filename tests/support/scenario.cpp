@@ -76,6 +76,15 @@ std::string table_counts(const PgServer& server, const std::string& db) {
     return out;
 }
 
+std::string table_indexes(const PgServer& server, const std::string& db) {
+    std::string out;
+    for (const auto& r : server.rows("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname "
+                                     "NOT IN ('pg_catalog', 'information_schema') ORDER BY 1",
+                                     db))
+        out += r[0] + ": " + r[1] + "\n";
+    return out;
+}
+
 std::string target_settings(const PgServer& server) {
     std::string out;
     for (const auto& r : server.rows(

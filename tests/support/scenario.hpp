@@ -17,6 +17,8 @@ std::vector<std::string> scenario_databases();
 void fill_source(PgServer& source, int rows_per_table = 2000);
 // count(*) of every user table of db, "schema.table=N" lines.
 std::string table_counts(const PgServer& server, const std::string& db);
+// "name: CREATE INDEX ..." of every user index of db, sorted.
+std::string table_indexes(const PgServer& server, const std::string& db);
 // The values of the settings pg-migrate changes plus postgresql.auto.conf's content for them.
 std::string target_settings(const PgServer& server);
 
