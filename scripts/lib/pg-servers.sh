@@ -117,11 +117,12 @@ pgs_start() {
 }
 
 # pgs_psql NAME DB [psql args...]: psql as postgres to server NAME, no psqlrc,
-# stop on the first error, unaligned tuples-only output.
+# stop on the first error, unaligned tuples-only output, never a pager (on a
+# terminal psql would otherwise stop in less).
 pgs_psql() {
   local name="$1" db="$2"
   shift 2
-  PGPASSWORD="${PGS_PASS[$name]}" "$PGS_BIN_DIR/psql" -X -q -v ON_ERROR_STOP=1 -At \
+  PGPASSWORD="${PGS_PASS[$name]}" "$PGS_BIN_DIR/psql" -X -q -v ON_ERROR_STOP=1 -At -P pager=off \
     -h 127.0.0.1 -p "${PGS_PORT[$name]}" -U postgres -d "$db" "$@"
 }
 

@@ -10,6 +10,7 @@
 #include "pg_server.hpp"
 #include "pgmigrate/pg/quote.hpp"
 #include "pgmigrate/pipeline/state.hpp"
+#include "pgmigrate/util/text.hpp"
 #include <thread>
 #include "scenario.hpp"
 
@@ -304,4 +305,25 @@ TEST_CASE("TLS options reach libpq and the child tools") {
     INFO(verified.output);
     CHECK(verified.exit_code == 0);
     CHECK(target.scalar("SELECT count(*) FROM t", "tls_db") == "100");
+}
+
+TEST_CASE("database and role names with quotes, spaces, newlines and non-ASCII characters") {
+    PgServer source({.name = "nsrc"});
+    PgServer target({.name = "ndst"});
+    const std::string db = "line\nbreak 'q' \"dq\" ü";
+    const std::string role = "role\nwith \"quotes\" ø";
+    source.exec("CREATE ROLE " + pgmigrate::pg::quote_ident(role) + " LOGIN PASSWORD 'Nl-Pw-1'");
+    source.exec("CREATE DATABASE " + pgmigrate::pg::quote_ident(db) + " OWNER " +
+                pgmigrate::pg::quote_ident(role));
+    source.exec("CREATE TABLE \"tab\nle ü\" (id int); INSERT INTO \"tab\nle ü\" SELECT generate_series(1, 77)", db);
+    TempDir home("pgm-names");
+    auto run = run_pg_migrate(source, target, home.path(),
+                              {.extra_args = {"--delay-table-data", pgmigrate::pg::quote_ident(db) + ".\"tab\nle ü\""}});
+    INFO(run.output);
+    REQUIRE(run.exit_code == 0);
+    CHECK(target.scalar("SELECT count(*) FROM \"tab\nle ü\"", db) == "77");
+    CHECK(target.scalar("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = " +
+                        pgmigrate::pg::quote_literal(db)) == role);
+    CHECK(fs::exists(home.path() / "pg_migrate_state" /
+                     (pgmigrate::util::encode_file_name(db) + ".delayed_done")));
 }

@@ -59,6 +59,11 @@ TEST_CASE("delay patterns: db.table, db.schema.table, globs, quoting and case") 
     CHECK(exact->matches({"public", "Big.Table"}));
     CHECK_FALSE(exact->matches({"public", "big.table"}));
 
+    auto quoted_db = parse_delay_pattern("\"My.\"\"DB\"\".t*");
+    REQUIRE(quoted_db);
+    CHECK(quoted_db->database == "My.\"DB\"");
+    CHECK(quoted_db->matches({"public", "tx"}));
+
     CHECK_FALSE(parse_delay_pattern("nodot").has_value());
     CHECK_FALSE(parse_delay_pattern("db.").has_value());
     CHECK_FALSE(parse_delay_pattern("a.b.c.d").has_value());
