@@ -59,7 +59,7 @@ TEST_CASE("delay patterns: db.table, db.schema.table, globs, quoting and case") 
     CHECK(exact->matches({"public", "Big.Table"}));
     CHECK_FALSE(exact->matches({"public", "big.table"}));
 
-    auto quoted_db = parse_delay_pattern("\"My.\"\"DB\"\".t*");
+    auto quoted_db = parse_delay_pattern("\"My.\"\"DB\"\"\".t*");
     REQUIRE(quoted_db);
     CHECK(quoted_db->database == "My.\"DB\"");
     CHECK(quoted_db->matches({"public", "tx"}));
