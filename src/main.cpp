@@ -1,6 +1,7 @@
 // pg-migrate entry point: parse the command line, set up logging and signal handling, run.
 // The one place where errors turn into messages and exit codes.
 #include <signal.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -8,8 +9,6 @@
 #include <cstring>
 #include <iostream>
 #include <thread>
-
-#include <spdlog/spdlog.h>
 
 #include "pgmigrate/cli/options.hpp"
 #include "pgmigrate/pipeline/migration.hpp"
@@ -36,9 +35,10 @@ void start_signal_thread() {
             if (sigwait(&set, &signo) != 0) continue;
             if (++count == 1) {
                 pgmigrate::cancel::request(signo);
-                spdlog::warn("received {}: stopping child processes and putting the target's "
-                             "settings back; send it again to exit at once",
-                             signo == SIGINT ? "SIGINT" : "SIGTERM");
+                spdlog::warn(
+                    "received {}: stopping child processes and putting the target's "
+                    "settings back; send it again to exit at once",
+                    signo == SIGINT ? "SIGINT" : "SIGTERM");
             } else {
                 const char msg[] = "pg-migrate: second signal, exiting now\n";
                 ssize_t ignored = ::write(STDERR_FILENO, msg, sizeof msg - 1);
@@ -63,7 +63,9 @@ void scrub_password_arguments(int argc, char** argv) {
     }
 }
 
-int exit_with(ExitCode code) { return static_cast<int>(code); }
+int exit_with(ExitCode code) {
+    return static_cast<int>(code);
+}
 
 }  // namespace
 

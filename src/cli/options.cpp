@@ -1,9 +1,9 @@
 #include "pgmigrate/cli/options.hpp"
 
-#include <cstdlib>
+#include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
+#include <cstdlib>
 
 #include "pgmigrate/util/text.hpp"
 
@@ -23,7 +23,7 @@ constexpr const char* kDescription =
     "tools, dump root, state directory, another run holds the lock); 130 interrupted (SIGINT); "
     "143 terminated (SIGTERM).";
 
-const std::vector<std::string> kSslModes = {"disable", "allow", "prefer",
+const std::vector<std::string> kSslModes = {"disable", "allow",     "prefer",
                                             "require", "verify-ca", "verify-full"};
 
 struct SideFlags {
@@ -41,26 +41,41 @@ void add_side(CLI::App& app, SideFlags& f, const std::string& side, const std::s
     for (auto& c : env) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     const std::string group = what + " connection";
     app.add_option("--" + side + "-host", f.host, what + " host")
-        ->envname(env + "_HOST")->capture_default_str()->group(group);
+        ->envname(env + "_HOST")
+        ->capture_default_str()
+        ->group(group);
     app.add_option("--" + side + "-port", f.port, what + " port")
-        ->envname(env + "_PORT")->capture_default_str()->check(CLI::Range(1, 65535))->group(group);
+        ->envname(env + "_PORT")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 65535))
+        ->group(group);
     app.add_option("--" + side + "-user", f.user, what + " user (a superuser)")
-        ->envname(env + "_USER")->capture_default_str()->group(group);
+        ->envname(env + "_USER")
+        ->capture_default_str()
+        ->group(group);
     app.add_option("--" + side + "-pass", f.pass,
                    what + " password [default: " + default_pass +
                        " unless PGPASSWORD, PGPASSFILE or ~/.pgpass supplies one]")
-        ->envname(env + "_PASS")->group(group);
+        ->envname(env + "_PASS")
+        ->group(group);
     app.add_option("--" + side + "-db", f.db, what + " database for " + db_purpose)
-        ->envname(env + "_DB")->capture_default_str()->group(group);
+        ->envname(env + "_DB")
+        ->capture_default_str()
+        ->group(group);
     app.add_option("--" + side + "-sslmode", f.sslmode, what + " libpq sslmode")
-        ->envname(env + "_SSLMODE")->check(CLI::IsMember(kSslModes))->group(group);
+        ->envname(env + "_SSLMODE")
+        ->check(CLI::IsMember(kSslModes))
+        ->group(group);
     app.add_option("--" + side + "-sslrootcert", f.sslrootcert,
                    what + " CA certificate file (libpq sslrootcert)")
-        ->envname(env + "_SSLROOTCERT")->group(group);
+        ->envname(env + "_SSLROOTCERT")
+        ->group(group);
     app.add_option("--" + side + "-sslcert", f.sslcert, what + " client certificate (sslcert)")
-        ->envname(env + "_SSLCERT")->group(group);
+        ->envname(env + "_SSLCERT")
+        ->group(group);
     app.add_option("--" + side + "-sslkey", f.sslkey, what + " client key (sslkey)")
-        ->envname(env + "_SSLKEY")->group(group);
+        ->envname(env + "_SSLKEY")
+        ->group(group);
 }
 
 bool libpq_can_find_password() {
@@ -78,8 +93,10 @@ pg::Endpoint to_endpoint(const SideFlags& f, pg::Side side, bool pass_given,
     e.port = f.port;
     e.user = f.user;
     e.dbname = f.db;
-    if (pass_given) e.password = f.pass;
-    else if (!libpq_can_find_password()) e.password = default_pass;
+    if (pass_given)
+        e.password = f.pass;
+    else if (!libpq_can_find_password())
+        e.password = default_pass;
     if (!f.sslmode.empty()) e.options["sslmode"] = f.sslmode;
     if (!f.sslrootcert.empty()) e.options["sslrootcert"] = f.sslrootcert;
     if (!f.sslcert.empty()) e.options["sslcert"] = f.sslcert;
@@ -90,9 +107,10 @@ pg::Endpoint to_endpoint(const SideFlags& f, pg::Side side, bool pass_given,
 std::string validate_delay_pattern(const std::string& pattern) {
     auto dot = pattern.find('.');
     if (dot == std::string::npos || dot == 0 || dot + 1 == pattern.size())
-        return fmt::format("--delay-table-data '{}' must be DATABASE.TABLE_PATTERN or "
-                           "DATABASE.SCHEMA.TABLE_PATTERN (e.g. sales.events, sales.fact_*)",
-                           pattern);
+        return fmt::format(
+            "--delay-table-data '{}' must be DATABASE.TABLE_PATTERN or "
+            "DATABASE.SCHEMA.TABLE_PATTERN (e.g. sales.events, sales.fact_*)",
+            pattern);
     return {};
 }
 
@@ -113,54 +131,82 @@ ParseResult parse_command_line(int argc, const char* const* argv) {
     const std::string par = "Parallelism";
     std::optional<int> dump_parallel, restore_parallel;
     app.add_option("--dump-jobs", o.dump_jobs, "pg_dump -j per database")
-        ->envname("PG_MIGRATE_DUMP_JOBS")->capture_default_str()->check(CLI::Range(1, 1024))->group(par);
-    app.add_option("--restore-jobs", o.restore_jobs,
-                   "pg_restore -j per database; also bounds parallel CREATE INDEX in the delayed phase")
-        ->envname("PG_MIGRATE_RESTORE_JOBS")->capture_default_str()->check(CLI::Range(1, 1024))->group(par);
+        ->envname("PG_MIGRATE_DUMP_JOBS")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1024))
+        ->group(par);
+    app.add_option(
+           "--restore-jobs", o.restore_jobs,
+           "pg_restore -j per database; also bounds parallel CREATE INDEX in the delayed phase")
+        ->envname("PG_MIGRATE_RESTORE_JOBS")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1024))
+        ->group(par);
     app.add_option("-p,--max-parallel", o.max_parallel, "databases dumped/restored concurrently")
-        ->envname("PG_MIGRATE_MAX_PARALLEL")->capture_default_str()->check(CLI::Range(1, 1024))->group(par);
+        ->envname("PG_MIGRATE_MAX_PARALLEL")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1024))
+        ->group(par);
     app.add_option("--dump-parallel", dump_parallel,
                    "source-side concurrent dumps [default: --max-parallel]")
-        ->envname("PG_MIGRATE_DUMP_PARALLEL")->check(CLI::Range(1, 1024))->group(par);
+        ->envname("PG_MIGRATE_DUMP_PARALLEL")
+        ->check(CLI::Range(1, 1024))
+        ->group(par);
     app.add_option("--restore-parallel", restore_parallel,
                    "target-side concurrent restores [default: --max-parallel]")
-        ->envname("PG_MIGRATE_RESTORE_PARALLEL")->check(CLI::Range(1, 1024))->group(par);
+        ->envname("PG_MIGRATE_RESTORE_PARALLEL")
+        ->check(CLI::Range(1, 1024))
+        ->group(par);
     app.add_option("--verify-concurrency", o.verify_concurrency,
                    "global cap on in-flight count(*) queries, all databases and both servers")
-        ->envname("PG_MIGRATE_VERIFY_CONCURRENCY")->capture_default_str()->check(CLI::Range(1, 1024))->group(par);
+        ->envname("PG_MIGRATE_VERIFY_CONCURRENCY")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1024))
+        ->group(par);
 
     const std::string beh = "Behaviour";
     std::string dump_root, compress, pg_bin_dir;
     app.add_option("--dump-root", dump_root, "local dump directory [default: $HOME/pg_dumps]")
-        ->envname("PG_MIGRATE_DUMP_ROOT")->group(beh);
+        ->envname("PG_MIGRATE_DUMP_ROOT")
+        ->group(beh);
     app.add_option("--migrate-globals", o.migrate_globals,
                    "migrate roles (pg_dumpall --globals-only); --migrate-globals=false skips it")
-        ->envname("PG_MIGRATE_MIGRATE_GLOBALS")->capture_default_str()->expected(0, 1)
-        ->default_str("true")->group(beh);
+        ->envname("PG_MIGRATE_MIGRATE_GLOBALS")
+        ->capture_default_str()
+        ->expected(0, 1)
+        ->default_str("true")
+        ->group(beh);
     app.add_flag("--disable-dst-optimizations", o.disable_dst_optimizations,
                  "do not switch the target to fsync/synchronous_commit/full_page_writes off")
-        ->envname("PG_MIGRATE_DISABLE_DST_OPTIMIZATIONS")->group(beh);
+        ->envname("PG_MIGRATE_DISABLE_DST_OPTIMIZATIONS")
+        ->group(beh);
     app.add_flag("--fast-verify", o.fast_verify,
                  "compare pg_class.reltuples instead of count(*); mismatches on non-delayed "
                  "tables become warnings")
-        ->envname("PG_MIGRATE_FAST_VERIFY")->group(beh);
+        ->envname("PG_MIGRATE_FAST_VERIFY")
+        ->group(beh);
     app.add_option("--delay-table-data", o.delay_table_data,
                    "DATABASE.TABLE_PATTERN or DATABASE.SCHEMA.TABLE_PATTERN (* and ? globs); "
                    "repeatable: load these tables' data after the rest, with secondary indexes "
                    "dropped during the load")
-        ->envname("PG_MIGRATE_DELAY_TABLE_DATA")->delimiter(',')
-        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->group(beh);
+        ->envname("PG_MIGRATE_DELAY_TABLE_DATA")
+        ->delimiter(',')
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+        ->group(beh);
     app.add_option("--compress", compress,
                    "pg_dump compression: none | gzip:N | lz4:N | zstd:N [default: zstd:5 with "
                    "pg_dump 16+, none before]")
-        ->envname("PG_MIGRATE_COMPRESS")->group(beh);
+        ->envname("PG_MIGRATE_COMPRESS")
+        ->group(beh);
     app.add_option("--pg-bin-dir", pg_bin_dir,
                    "directory with pg_dump, pg_dumpall, pg_restore [default: newest major on "
                    "PATH and in /usr/lib/postgresql/*/bin]")
-        ->envname("PG_MIGRATE_PG_BIN_DIR")->group(beh);
+        ->envname("PG_MIGRATE_PG_BIN_DIR")
+        ->group(beh);
     bool no_progress = false;
     app.add_flag("--no-progress", no_progress, "no live progress display, even on a terminal")
-        ->envname("PG_MIGRATE_NO_PROGRESS")->group(beh);
+        ->envname("PG_MIGRATE_NO_PROGRESS")
+        ->group(beh);
     app.set_version_flag("-V,--version", std::string("pg-migrate ") + PGMIGRATE_VERSION);
 
     try {
@@ -189,8 +235,10 @@ ParseResult parse_command_line(int argc, const char* const* argv) {
     if (!compress.empty()) {
         o.compress = process::parse_compression(compress);
         if (!o.compress)
-            return usage(fmt::format("--compress '{}' must be none, gzip:1..9, lz4:1..12 or "
-                                     "zstd:1..22", compress));
+            return usage(
+                fmt::format("--compress '{}' must be none, gzip:1..9, lz4:1..12 or "
+                            "zstd:1..22",
+                            compress));
     }
     o.dump_parallel = dump_parallel.value_or(o.max_parallel);
     o.restore_parallel = restore_parallel.value_or(o.max_parallel);
@@ -198,13 +246,14 @@ ParseResult parse_command_line(int argc, const char* const* argv) {
     const char* home = std::getenv("HOME");
     if (!home || !*home) return usage("HOME is not set; pg-migrate keeps its state under $HOME");
     o.state_home = home;
-    o.dump_root = dump_root.empty() ? o.state_home / "pg_dumps"
-                                    : std::filesystem::absolute(dump_root);
+    o.dump_root =
+        dump_root.empty() ? o.state_home / "pg_dumps" : std::filesystem::absolute(dump_root);
     if (!pg_bin_dir.empty()) o.pg_bin_dir = std::filesystem::absolute(pg_bin_dir);
     o.progress = !no_progress;
 
-    o.from = to_endpoint(from, pg::Side::source, app.count("--from-pass") > 0 ||
-                                                     std::getenv("PG_MIGRATE_FROM_PASS"), "oldpass");
+    o.from =
+        to_endpoint(from, pg::Side::source,
+                    app.count("--from-pass") > 0 || std::getenv("PG_MIGRATE_FROM_PASS"), "oldpass");
     o.to = to_endpoint(to, pg::Side::target,
                        app.count("--to-pass") > 0 || std::getenv("PG_MIGRATE_TO_PASS"), "newpass");
     return result;

@@ -1,12 +1,11 @@
 #include "pgmigrate/pg/connection.hpp"
 
+#include <fmt/format.h>
 #include <poll.h>
+#include <spdlog/spdlog.h>
 
 #include <cctype>
 #include <cstdlib>
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "pgmigrate/util/cancel.hpp"
 #include "pgmigrate/util/text.hpp"
@@ -24,7 +23,9 @@ std::string first_line(const std::string& sql) {
     return line.size() > 80 ? line.substr(0, 77) + "..." : line;
 }
 
-std::string libpq_message(PGconn* conn) { return util::trim(PQerrorMessage(conn)); }
+std::string libpq_message(PGconn* conn) {
+    return util::trim(PQerrorMessage(conn));
+}
 
 }  // namespace
 
@@ -110,8 +111,8 @@ void Connection::wait_for_result(std::chrono::steady_clock::time_point deadline,
             cancel_and_drain();
             if (cancel::requested()) throw Cancelled();
             throw PgError(endpoint_->failure_code(),
-                          fmt::format("query timed out on {} ({})",
-                                      endpoint_->describe(database_), first_line(sql)),
+                          fmt::format("query timed out on {} ({})", endpoint_->describe(database_),
+                                      first_line(sql)),
                           "57014");
         }
         auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
@@ -157,9 +158,12 @@ Result Connection::query(const std::string& sql, const std::vector<std::string>&
 
 std::string Connection::server_version_text() const {
     const char* v = PQparameterStatus(conn_.get(), "server_version");
-    return v ? util::trim(std::string(v).substr(0, std::string(v).find(' '))) : std::to_string(server_version());
+    return v ? util::trim(std::string(v).substr(0, std::string(v).find(' ')))
+             : std::to_string(server_version());
 }
 
-void Connection::execute(const std::string& sql, Seconds timeout) { query(sql, {}, timeout); }
+void Connection::execute(const std::string& sql, Seconds timeout) {
+    query(sql, {}, timeout);
+}
 
 }  // namespace pgmigrate::pg

@@ -6,7 +6,9 @@
 
 namespace pgmigrate::pg {
 
-const char* side_name(Side side) { return side == Side::source ? "source" : "target"; }
+const char* side_name(Side side) {
+    return side == Side::source ? "source" : "target";
+}
 
 std::string Endpoint::describe() const {
     return fmt::format("{} server {}:{}", side_name(side), host, port);
@@ -35,10 +37,11 @@ std::vector<std::pair<std::string, std::string>> Endpoint::libpq_params(
 }
 
 std::string Endpoint::child_conninfo(const std::string& database) const {
-    std::string out = fmt::format("host={} port={} user={} dbname={} connect_timeout={}",
-                                  conninfo_value(host), port, conninfo_value(user),
-                                  conninfo_value(database), connect_timeout_seconds);
-    for (const auto& [key, value] : options) out += fmt::format(" {}={}", key, conninfo_value(value));
+    std::string out =
+        fmt::format("host={} port={} user={} dbname={} connect_timeout={}", conninfo_value(host),
+                    port, conninfo_value(user), conninfo_value(database), connect_timeout_seconds);
+    for (const auto& [key, value] : options)
+        out += fmt::format(" {}={}", key, conninfo_value(value));
     return out;
 }
 

@@ -23,8 +23,8 @@ process::Command Context::tool_command(const std::filesystem::path& program,
     cmd.program = program.string();
     cmd.args = std::move(args);
     cmd.environment = side.child_environment();
-    cmd.label = db.empty() ? program.filename().string()
-                           : program.filename().string() + " [" + db + "]";
+    cmd.label =
+        db.empty() ? program.filename().string() : program.filename().string() + " [" + db + "]";
     return cmd;
 }
 

@@ -1,10 +1,10 @@
 #include "pgmigrate/pipeline/counts.hpp"
 
+#include <fmt/format.h>
+
 #include <atomic>
 #include <mutex>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "pgmigrate/pg/catalog.hpp"
 #include "pgmigrate/pg/quote.hpp"

@@ -1,9 +1,9 @@
 #include "pgmigrate/pipeline/database_task.hpp"
 
-#include <filesystem>
-
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include <filesystem>
 
 #include "pgmigrate/pg/quote.hpp"
 #include "pgmigrate/pipeline/context.hpp"
@@ -105,13 +105,12 @@ void DatabaseTask::dump() {
     std::error_code ec;
     fs::remove_all(dir, ec);  // a partial dump from an interrupted run
     if (ec)
-        throw Error(ExitCode::local, fmt::format("cannot remove the old dump {}: {}", dir.string(),
-                                                 ec.message()));
-    std::vector<std::string> args = {"--format=directory",
-                                     "--jobs=" + std::to_string(ctx_.options.dump_jobs),
-                                     "--compress=" + ctx_.compression_argument,
-                                     "--file=" + dir.string(),
-                                     "--dbname=" + ctx_.options.from.child_conninfo(db_)};
+        throw Error(ExitCode::local,
+                    fmt::format("cannot remove the old dump {}: {}", dir.string(), ec.message()));
+    std::vector<std::string> args = {
+        "--format=directory", "--jobs=" + std::to_string(ctx_.options.dump_jobs),
+        "--compress=" + ctx_.compression_argument, "--file=" + dir.string(),
+        "--dbname=" + ctx_.options.from.child_conninfo(db_)};
     for (const auto& t : delayed_)
         args.push_back("--exclude-table-data=" + pg::qualified_name(t.schema, t.name));
     auto cmd = ctx_.tool_command(ctx_.tools.pg_dump, ctx_.options.from, db_, std::move(args));
@@ -125,17 +124,16 @@ void DatabaseTask::restore() {
     else
         create_target_database(ctx_, db_);
     ctx_.state.mark(db_, Marker::restore_started);
-    std::vector<std::string> args = {"--format=directory",
-                                     "--jobs=" + std::to_string(ctx_.options.restore_jobs),
-                                     "--disable-triggers",
-                                     "--dbname=" + ctx_.options.to.child_conninfo(db_)};
+    std::vector<std::string> args = {
+        "--format=directory", "--jobs=" + std::to_string(ctx_.options.restore_jobs),
+        "--disable-triggers", "--dbname=" + ctx_.options.to.child_conninfo(db_)};
     auto deferred = foreign_keys_to_defer(ctx_, db_, delayed_);
     if (!deferred.empty()) {
         // The list pg_restore works from, minus FKs whose referenced rows come later.
         auto list_cmd = ctx_.tool_command(ctx_.tools.pg_restore, ctx_.options.to, db_,
                                           {"--list", ctx_.dump_dir(db_).string()});
-        auto listed = process::run_checked(list_cmd, ctx_.stderr_logger(list_cmd.label),
-                                           ExitCode::local);
+        auto listed =
+            process::run_checked(list_cmd, ctx_.stderr_logger(list_cmd.label), ExitCode::local);
         fs::path list_file = ctx_.dump_dir(db_) / "pg-migrate-restore.list";
         util::write_file_atomic(list_file, exclude_from_restore_list(listed.stdout_text, deferred));
         args.push_back("--use-list=" + list_file.string());
@@ -186,7 +184,8 @@ void DatabaseTask::verify(bool delayed_phase) {
     spdlog::info("[{}] {}verification:\n{}", db_, delayed_phase ? "delayed " : "", table);
     ctx_.progress.update(db_, [&](DatabaseProgress& p) { p.rows_verified = report.rows_verified; });
     if (report.warnings > 0) {
-        std::string w = fmt::format("{} table(s) differ by estimate (--fast-verify)", report.warnings);
+        std::string w =
+            fmt::format("{} table(s) differ by estimate (--fast-verify)", report.warnings);
         spdlog::warn("[{}] {}", db_, w);
         ctx_.progress.update(db_, [&](DatabaseProgress& p) { p.warnings.push_back(w); });
     }
@@ -252,7 +251,8 @@ void DatabaseTask::run_delayed() {
         st.mark(db_, Marker::delayed_restore_started);
         std::vector<std::string> args = {"--format=directory",
                                          "--jobs=" + std::to_string(ctx_.options.restore_jobs),
-                                         "--data-only", "--disable-triggers",
+                                         "--data-only",
+                                         "--disable-triggers",
                                          "--dbname=" + ctx_.options.to.child_conninfo(db_),
                                          ctx_.delayed_dump_dir(db_).string()};
         auto cmd = ctx_.tool_command(ctx_.tools.pg_restore, ctx_.options.to, db_, args);
@@ -267,7 +267,8 @@ void DatabaseTask::run_delayed() {
         st.mark(db_, Marker::delayed_indexes_recreated);
     }
     ctx_.progress.update(db_, [&](DatabaseProgress& p) {
-        p.delayed_time += std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
+        p.delayed_time +=
+            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
     });
     timed(Phase::delayed_verifying, &DatabaseProgress::verify_time, [&] { verify(true); });
 }

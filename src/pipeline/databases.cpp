@@ -57,7 +57,8 @@ DatabaseDefinition read_definition(pg::Connection& source, const std::string& db
         std::string cfg = settings.get(i, 1);
         auto eq = cfg.find('=');
         if (eq == std::string::npos) continue;
-        def.settings.push_back({settings.get_optional(i, 0), cfg.substr(0, eq), cfg.substr(eq + 1)});
+        def.settings.push_back(
+            {settings.get_optional(i, 0), cfg.substr(0, eq), cfg.substr(eq + 1)});
     }
     return def;
 }
@@ -94,8 +95,8 @@ std::string setting_value_sql(const std::string& name, const std::string& value)
 
 std::string create_database_sql(const DatabaseDefinition& def, int target_major,
                                 bool owner_exists) {
-    std::string sql = fmt::format("CREATE DATABASE {} WITH TEMPLATE = template0",
-                                  pg::quote_ident(def.name));
+    std::string sql =
+        fmt::format("CREATE DATABASE {} WITH TEMPLATE = template0", pg::quote_ident(def.name));
     if (owner_exists) sql += " OWNER = " + pg::quote_ident(def.owner);
     sql += " ENCODING = " + pg::quote_literal(def.encoding);
     if (target_major >= 15 && def.provider == "i") {
@@ -121,13 +122,14 @@ std::string create_database_sql(const DatabaseDefinition& def, int target_major,
 std::vector<std::string> database_property_sql(const DatabaseDefinition& def, bool owner_exists) {
     std::vector<std::string> out;
     std::string db = pg::quote_ident(def.name);
-    if (def.comment) out.push_back(fmt::format("COMMENT ON DATABASE {} IS {}", db,
-                                               pg::quote_literal(*def.comment)));
+    if (def.comment)
+        out.push_back(
+            fmt::format("COMMENT ON DATABASE {} IS {}", db, pg::quote_literal(*def.comment)));
     if (!def.default_acl) {
         out.push_back(fmt::format("REVOKE ALL ON DATABASE {} FROM PUBLIC", db));
         if (owner_exists)
-            out.push_back(fmt::format("REVOKE ALL ON DATABASE {} FROM {}", db,
-                                      pg::quote_ident(def.owner)));
+            out.push_back(
+                fmt::format("REVOKE ALL ON DATABASE {} FROM {}", db, pg::quote_ident(def.owner)));
         for (const auto& g : def.grants) {
             out.push_back(fmt::format("GRANT {} ON DATABASE {} TO {}{}", g.privilege, db,
                                       g.grantee ? pg::quote_ident(*g.grantee) : "PUBLIC",
@@ -138,10 +140,11 @@ std::vector<std::string> database_property_sql(const DatabaseDefinition& def, bo
         std::string value = setting_value_sql(s.name, s.value);
         if (s.role)
             out.push_back(fmt::format("ALTER ROLE {} IN DATABASE {} SET {} TO {}",
-                                      pg::quote_ident(*s.role), db, pg::quote_ident(s.name), value));
+                                      pg::quote_ident(*s.role), db, pg::quote_ident(s.name),
+                                      value));
         else
-            out.push_back(fmt::format("ALTER DATABASE {} SET {} TO {}", db,
-                                      pg::quote_ident(s.name), value));
+            out.push_back(
+                fmt::format("ALTER DATABASE {} SET {} TO {}", db, pg::quote_ident(s.name), value));
     }
     return out;
 }
@@ -161,9 +164,10 @@ void create_from_source(Context& ctx, const std::string& db) {
     auto conn = ctx.target(ctx.options.to.dbname);
     bool owner_exists = conn->query(pg::sql::kRoleExists, {def.owner}).rows() > 0;
     if (!owner_exists)
-        spdlog::warn("[{}] owner role {} does not exist on the target (globals not migrated?); "
-                     "the database will be owned by {}",
-                     db, def.owner, ctx.options.to.user);
+        spdlog::warn(
+            "[{}] owner role {} does not exist on the target (globals not migrated?); "
+            "the database will be owned by {}",
+            db, def.owner, ctx.options.to.user);
     conn->execute(create_database_sql(def, conn->server_major(), owner_exists));
     ctx.state.mark(db, Marker::created);
     for (const auto& stmt : database_property_sql(def, owner_exists)) {

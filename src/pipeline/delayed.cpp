@@ -1,12 +1,12 @@
 #include "pgmigrate/pipeline/delayed.hpp"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
 #include <atomic>
 #include <mutex>
 #include <sstream>
 #include <thread>
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "pgmigrate/pg/catalog.hpp"
 #include "pgmigrate/pg/quote.hpp"
@@ -23,12 +23,15 @@ std::vector<SavedIndex> from_json(const nlohmann::json& doc, const std::string& 
         throw Error(ExitCode::local, "state file " + file + " has no indexes array");
     for (const auto& i : doc["indexes"]) {
         try {
-            out.push_back({i.at("schema").get<std::string>(), i.at("name").get<std::string>(),
-                           {i.at("table_schema").get<std::string>(), i.at("table").get<std::string>()},
-                           i.at("ddl").get<std::string>()});
+            out.push_back(
+                {i.at("schema").get<std::string>(),
+                 i.at("name").get<std::string>(),
+                 {i.at("table_schema").get<std::string>(), i.at("table").get<std::string>()},
+                 i.at("ddl").get<std::string>()});
         } catch (const nlohmann::json::exception& e) {
-            throw Error(ExitCode::local,
-                        fmt::format("state file {} has a malformed index entry ({})", file, e.what()));
+            throw Error(
+                ExitCode::local,
+                fmt::format("state file {} has a malformed index entry ({})", file, e.what()));
         }
     }
     return out;
@@ -52,13 +55,16 @@ std::vector<SavedIndex> save_delayed_indexes(Context& ctx, const std::string& db
     for (const auto& t : tables) {
         auto res = conn->query(pg::sql::kSecondaryIndexes, {t.schema, t.name});
         for (int i = 0; i < res.rows(); ++i)
-            indexes.push_back({res.get(i, 0), res.get(i, 1), {res.get(i, 2), res.get(i, 3)},
-                               res.get(i, 4)});
+            indexes.push_back(
+                {res.get(i, 0), res.get(i, 1), {res.get(i, 2), res.get(i, 3)}, res.get(i, 4)});
     }
     nlohmann::json list = nlohmann::json::array();
     for (const auto& i : indexes)
-        list.push_back({{"schema", i.schema}, {"name", i.name}, {"table_schema", i.table.schema},
-                        {"table", i.table.name}, {"ddl", i.ddl}});
+        list.push_back({{"schema", i.schema},
+                        {"name", i.name},
+                        {"table_schema", i.table.schema},
+                        {"table", i.table.name},
+                        {"ddl", i.ddl}});
     ctx.state.write_json(file, kFormat, {{"database", db}, {"indexes", list}});
     ctx.state.mark(db, Marker::delayed_indexes_saved);
     spdlog::info("[{}] saved {} secondary index definition(s) of delayed tables to {}", db,
@@ -145,7 +151,8 @@ void add_foreign_keys_not_valid(Context& ctx, const std::string& db,
         conn->execute(fmt::format("ALTER TABLE ONLY {} ADD CONSTRAINT {} {} NOT VALID",
                                   pg::qualified_name(k.schema, k.table), pg::quote_ident(k.name),
                                   k.definition));
-        spdlog::debug("[{}] foreign key {} added NOT VALID until the delayed data is in", db, k.name);
+        spdlog::debug("[{}] foreign key {} added NOT VALID until the delayed data is in", db,
+                      k.name);
     }
 }
 

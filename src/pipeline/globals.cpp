@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
+
 #include "pgmigrate/pg/connection.hpp"
 #include "pgmigrate/pg/sql_script.hpp"
 #include "pgmigrate/pipeline/context.hpp"
@@ -62,12 +64,16 @@ GlobalsPlan plan_globals(std::string_view dumpall_output, const std::string& pro
 void migrate_globals(Context& ctx) {
     const auto& o = ctx.options;
     auto file = o.dump_root / "globals.sql";
-    auto cmd = ctx.tool_command(ctx.tools.pg_dumpall, o.from, "",
-                                {"--globals-only", "--dbname=" + o.from.child_conninfo(o.from.dbname),
-                                 "--file=" + file.string()});
+    auto cmd =
+        ctx.tool_command(ctx.tools.pg_dumpall, o.from, "",
+                         {"--globals-only", "--dbname=" + o.from.child_conninfo(o.from.dbname),
+                          "--file=" + file.string()});
     spdlog::info("globals: pg_dumpall --globals-only from {}", o.from.describe());
     process::run_checked(cmd, ctx.stderr_logger(cmd.label), o.from.failure_code());
     auto text = util::read_file(file);
+    // It holds the roles' password hashes: keep it no longer than needed.
+    std::error_code ec;
+    std::filesystem::remove(file, ec);
     if (!text) throw Error(ExitCode::local, "pg_dumpall wrote no output file " + file.string());
 
     GlobalsPlan plan = plan_globals(*text, o.to.user);
@@ -93,8 +99,8 @@ void migrate_globals(Context& ctx) {
                          util::trim(e.what()).substr(0, 300));
         }
     }
-    spdlog::info("globals: {} statements applied, {} already existed, {} failed", applied,
-                 existing, failed);
+    spdlog::info("globals: {} statements applied, {} already existed, {} failed", applied, existing,
+                 failed);
     ctx.state.mark_globals_done();
 }
 

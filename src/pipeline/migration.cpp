@@ -1,6 +1,8 @@
 #include "pgmigrate/pipeline/migration.hpp"
 
+#include <fmt/format.h>
 #include <signal.h>
+#include <spdlog/spdlog.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -8,9 +10,6 @@
 #include <condition_variable>
 #include <filesystem>
 #include <thread>
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "pgmigrate/pg/catalog.hpp"
 #include "pgmigrate/pipeline/context.hpp"
@@ -35,9 +34,10 @@ void check_superuser(Context& ctx, const pg::Endpoint& ep) {
                                 "for ALTER SYSTEM (fast-restore settings), creating roles and "
                                 "databases with their owners, and pg_restore --disable-triggers",
                                 ep.user, ep.describe()));
-    spdlog::warn("user {} on the {} is not a superuser: pg_dumpall cannot read role passwords and "
-                 "pg_dump may lack access to some tables",
-                 ep.user, ep.describe());
+    spdlog::warn(
+        "user {} on the {} is not a superuser: pg_dumpall cannot read role passwords and "
+        "pg_dump may lack access to some tables",
+        ep.user, ep.describe());
 }
 
 void preflight(Context& ctx) {
@@ -61,9 +61,10 @@ void preflight(Context& ctx) {
                                 ctx.tools.version.text, ctx.tools.pg_dump.string(),
                                 ctx.source_major, ctx.source_major));
     if (ctx.tools.version.major < ctx.target_major)
-        spdlog::warn("pg_restore {} is older than the target server (PostgreSQL {}); this usually "
-                     "works, but newer client tools are safer",
-                     ctx.tools.version.text, ctx.target_major);
+        spdlog::warn(
+            "pg_restore {} is older than the target server (PostgreSQL {}); this usually "
+            "works, but newer client tools are safer",
+            ctx.tools.version.text, ctx.target_major);
     check_superuser(ctx, o.from);
     check_superuser(ctx, o.to);
     auto spec = o.compress.value_or(process::default_compression(ctx.tools.version.major));
@@ -84,15 +85,16 @@ void prepare_dump_root(Context& ctx, const std::vector<SourceDatabase>& dbs) {
         std::uint64_t total = 0;
         for (const auto& db : dbs) total += db.size_bytes;
         if (free_bytes < total)
-            spdlog::warn("dump root {} has {} free but the databases total {}; dumps may not "
-                         "fit (compression and index data shrink them, but check)",
-                         root.string(), util::format_bytes(free_bytes), util::format_bytes(total));
+            spdlog::warn(
+                "dump root {} has {} free but the databases total {}; dumps may not "
+                "fit (compression and index data shrink them, but check)",
+                root.string(), util::format_bytes(free_bytes), util::format_bytes(total));
     }
 }
 
 // Redraws the live block on a TTY; logs a status line now and then otherwise.
 class ProgressReporter {
-public:
+  public:
     ProgressReporter(Context& ctx, Clock::time_point started)
         : ctx_(ctx), started_(started), thread_([this] { loop(); }) {}
     ~ProgressReporter() {
@@ -105,7 +107,7 @@ public:
         util::LiveArea::instance().update({});
     }
 
-private:
+  private:
     void loop() {
         bool live = util::LiveArea::instance().enabled() && ctx_.options.progress;
         auto last_status = Clock::now();
@@ -146,9 +148,10 @@ ExitCode finish(Context& ctx, Clock::time_point started) {
     spdlog::info("regular phase {}, total {}", util::format_duration(regular),
                  util::format_duration(total));
     if (int sig = cancel::signal_number()) {
-        spdlog::warn("interrupted by signal {}: {} database(s) unfinished; run the same command "
-                     "again to resume",
-                     sig, interrupted);
+        spdlog::warn(
+            "interrupted by signal {}: {} database(s) unfinished; run the same command "
+            "again to resume",
+            sig, interrupted);
         return sig == SIGTERM ? ExitCode::terminated : ExitCode::interrupted;
     }
     if (failed > 0) {
@@ -186,10 +189,10 @@ ExitCode run_migration(const cli::Options& options) {
 
     bool all_done = !names.empty();
     for (const auto& n : names)
-        all_done = all_done && ctx.state.has(n, Marker::done) && ctx.state.verify_marker(n, false) &&
+        all_done = all_done && ctx.state.has(n, Marker::done) &&
+                   ctx.state.verify_marker(n, false) &&
                    (!ctx.delay_plan.database_has_patterns(n) || ctx.state.verify_marker(n, true));
-    if (all_done)
-        spdlog::info("every database is already migrated and verified; nothing to do");
+    if (all_done) spdlog::info("every database is already migrated and verified; nothing to do");
 
     struct SettingsGuard {
         TargetSettings& s;

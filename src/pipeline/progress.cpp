@@ -9,21 +9,36 @@ namespace pgmigrate::pipeline {
 
 const char* phase_name(Phase phase) {
     switch (phase) {
-        case Phase::waiting: return "waiting";
-        case Phase::dumping: return "dumping";
-        case Phase::source_counts: return "source counts";
-        case Phase::waiting_restore: return "waiting to restore";
-        case Phase::restoring: return "restoring";
-        case Phase::dest_counts: return "dest counts";
-        case Phase::verifying: return "verifying";
-        case Phase::delayed_dumping: return "delayed dumping";
-        case Phase::dropping_indexes: return "dropping indexes";
-        case Phase::delayed_restoring: return "delayed restoring";
-        case Phase::recreating_indexes: return "recreating indexes";
-        case Phase::delayed_verifying: return "delayed verifying";
-        case Phase::complete: return "complete";
-        case Phase::failed: return "FAILED";
-        case Phase::interrupted: return "interrupted";
+        case Phase::waiting:
+            return "waiting";
+        case Phase::dumping:
+            return "dumping";
+        case Phase::source_counts:
+            return "source counts";
+        case Phase::waiting_restore:
+            return "waiting to restore";
+        case Phase::restoring:
+            return "restoring";
+        case Phase::dest_counts:
+            return "dest counts";
+        case Phase::verifying:
+            return "verifying";
+        case Phase::delayed_dumping:
+            return "delayed dumping";
+        case Phase::dropping_indexes:
+            return "dropping indexes";
+        case Phase::delayed_restoring:
+            return "delayed restoring";
+        case Phase::recreating_indexes:
+            return "recreating indexes";
+        case Phase::delayed_verifying:
+            return "delayed verifying";
+        case Phase::complete:
+            return "complete";
+        case Phase::failed:
+            return "FAILED";
+        case Phase::interrupted:
+            return "interrupted";
     }
     return "?";
 }
@@ -84,11 +99,11 @@ std::vector<std::string> ProgressBoard::live_lines(Clock::time_point run_started
         if (is_final(p.phase)) ++finished;
         if (p.phase == Phase::complete && dbs_.size() > 12) continue;  // keep the block short
         std::string name = p.name.size() > 30 ? p.name.substr(0, 29) + "~" : p.name;
-        std::string elapsed =
-            is_final(p.phase) || p.phase == Phase::waiting ? "" : util::format_duration(since(p.phase_started));
-        lines.push_back(fmt::format("  {:<{}}  {:<19} {:>10}  {}", name, width,
-                                    phase_name(p.phase), util::format_bytes(p.size_bytes),
-                                    elapsed));
+        std::string elapsed = is_final(p.phase) || p.phase == Phase::waiting
+                                  ? ""
+                                  : util::format_duration(since(p.phase_started));
+        lines.push_back(fmt::format("  {:<{}}  {:<19} {:>10}  {}", name, width, phase_name(p.phase),
+                                    util::format_bytes(p.size_bytes), elapsed));
     }
     lines.push_back(fmt::format("  {}/{} databases finished, elapsed {}", finished, dbs_.size(),
                                 util::format_duration(since(run_started))));
@@ -116,10 +131,11 @@ std::string ProgressBoard::status_line() const {
 std::string render_summary(const std::vector<DatabaseProgress>& dbs) {
     std::vector<std::vector<std::string>> rows;
     for (const auto& p : dbs) {
-        std::string status = p.phase == Phase::complete
-                                 ? (p.skipped ? "ok (already done)"
-                                              : p.warnings.empty() ? "ok" : "ok (warnings)")
-                                 : p.phase == Phase::failed ? "FAILED" : phase_name(p.phase);
+        std::string status = p.phase == Phase::complete ? (p.skipped ? "ok (already done)"
+                                                           : p.warnings.empty() ? "ok"
+                                                                                : "ok (warnings)")
+                             : p.phase == Phase::failed ? "FAILED"
+                                                        : phase_name(p.phase);
         std::string reached = p.phase == Phase::complete ? "complete" : phase_name(p.last_active);
         auto dur = [](std::chrono::milliseconds d) {
             return d.count() == 0 ? std::string("-") : util::format_duration(d);

@@ -1,9 +1,9 @@
 #include "pgmigrate/pipeline/settings.hpp"
 
-#include <filesystem>
-
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include <filesystem>
 
 #include "pgmigrate/pg/catalog.hpp"
 #include "pgmigrate/pg/quote.hpp"
@@ -47,8 +47,9 @@ void TargetSettings::apply() {
     for (const auto& s : fast_restore_settings())
         conn->execute(fmt::format("ALTER SYSTEM SET {} = {}", s.name, pg::quote_literal(s.value)));
     conn->execute("SELECT pg_reload_conf()");
-    spdlog::info("target fast-restore settings on (fsync, synchronous_commit, full_page_writes "
-                 "off; maintenance_work_mem 2GB); they are put back at the end");
+    spdlog::info(
+        "target fast-restore settings on (fsync, synchronous_commit, full_page_writes "
+        "off; maintenance_work_mem 2GB); they are put back at the end");
 }
 
 void TargetSettings::restore_from_file() {
@@ -79,9 +80,10 @@ void TargetSettings::restore() noexcept {
     try {
         restore_from_file();
     } catch (const std::exception& e) {
-        spdlog::error("could not put the target's settings back: {}; they stay saved in {} and "
-                      "the next run puts them back first",
-                      e.what(), ctx_.state.saved_settings_file().string());
+        spdlog::error(
+            "could not put the target's settings back: {}; they stay saved in {} and "
+            "the next run puts them back first",
+            e.what(), ctx_.state.saved_settings_file().string());
     }
 }
 

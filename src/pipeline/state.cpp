@@ -1,13 +1,12 @@
 #include "pgmigrate/pipeline/state.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-
-#include <fmt/format.h>
 
 #include "pgmigrate/util/atomic_file.hpp"
 #include "pgmigrate/util/error.hpp"
@@ -18,17 +17,28 @@ namespace fs = std::filesystem;
 
 const char* marker_suffix(Marker marker) {
     switch (marker) {
-        case Marker::created: return "created";
-        case Marker::dumped: return "dumped";
-        case Marker::restore_started: return "restore_started";
-        case Marker::restored: return "restored";
-        case Marker::done: return "done";
-        case Marker::delayed_dumped: return "delayed_dumped";
-        case Marker::delayed_indexes_saved: return "delayed_indexes_saved";
-        case Marker::delayed_indexes_dropped: return "delayed_indexes_dropped";
-        case Marker::delayed_restore_started: return "delayed_restore_started";
-        case Marker::delayed_done: return "delayed_done";
-        case Marker::delayed_indexes_recreated: return "delayed_indexes_recreated";
+        case Marker::created:
+            return "created";
+        case Marker::dumped:
+            return "dumped";
+        case Marker::restore_started:
+            return "restore_started";
+        case Marker::restored:
+            return "restored";
+        case Marker::done:
+            return "done";
+        case Marker::delayed_dumped:
+            return "delayed_dumped";
+        case Marker::delayed_indexes_saved:
+            return "delayed_indexes_saved";
+        case Marker::delayed_indexes_dropped:
+            return "delayed_indexes_dropped";
+        case Marker::delayed_restore_started:
+            return "delayed_restore_started";
+        case Marker::delayed_done:
+            return "delayed_done";
+        case Marker::delayed_indexes_recreated:
+            return "delayed_indexes_recreated";
     }
     return "unknown";
 }
@@ -66,7 +76,9 @@ void StateStore::clear(const std::string& db, Marker marker) const {
     remove(marker_path(db, marker));
 }
 
-bool StateStore::globals_done() const { return fs::exists(migrate_dir_ / "globals.done"); }
+bool StateStore::globals_done() const {
+    return fs::exists(migrate_dir_ / "globals.done");
+}
 void StateStore::mark_globals_done() const {
     util::write_file_atomic(migrate_dir_ / "globals.done", "globals\n");
 }
@@ -129,8 +141,8 @@ void StateStore::remove(const fs::path& path) const {
 RunLock::RunLock(const fs::path& path) {
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd_ < 0)
-        throw Error(ExitCode::local,
-                    fmt::format("cannot open lock file {}: {}", path.string(), std::strerror(errno)));
+        throw Error(ExitCode::local, fmt::format("cannot open lock file {}: {}", path.string(),
+                                                 std::strerror(errno)));
     if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
         std::string holder = util::trim(util::read_file(path).value_or("?"));
         ::close(fd_);

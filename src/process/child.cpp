@@ -1,8 +1,10 @@
 #include "pgmigrate/process/child.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <poll.h>
 #include <signal.h>
+#include <spdlog/spdlog.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,9 +13,6 @@
 #include <cstring>
 #include <deque>
 #include <map>
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "pgmigrate/util/cancel.hpp"
 #include "pgmigrate/util/error.hpp"
@@ -64,7 +63,7 @@ std::vector<std::string> build_environment(const Command& command) {
 
 // Accumulates bytes from a pipe and hands out complete lines.
 class LineSplitter {
-public:
+  public:
     template <typename F>
     void feed(const char* data, size_t n, F&& on_line) {
         buffer_.append(data, n);
@@ -80,7 +79,7 @@ public:
         buffer_.clear();
     }
 
-private:
+  private:
     std::string buffer_;
 };
 
@@ -132,12 +131,12 @@ Outcome run(const Command& command, const LineSink& on_stderr_line) {
 
     int stdout_fd = -1;
     if (command.stdout_file) {
-        stdout_fd = ::open(command.stdout_file->c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                           0600);
+        stdout_fd =
+            ::open(command.stdout_file->c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (stdout_fd < 0)
-            throw Error(ExitCode::local, fmt::format("{}: cannot open {}: {}", command.label,
-                                                     command.stdout_file->string(),
-                                                     std::strerror(errno)));
+            throw Error(ExitCode::local,
+                        fmt::format("{}: cannot open {}: {}", command.label,
+                                    command.stdout_file->string(), std::strerror(errno)));
     }
     Pipe out_pipe, err_pipe, exec_pipe;
     int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);

@@ -1,8 +1,8 @@
 #include "pgmigrate/process/compression.hpp"
 
-#include <charconv>
-
 #include <fmt/format.h>
+
+#include <charconv>
 
 #include "pgmigrate/util/error.hpp"
 

@@ -1,14 +1,13 @@
 #include "pgmigrate/process/pg_tools.hpp"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <regex>
 #include <sstream>
 #include <vector>
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "pgmigrate/process/child.hpp"
 #include "pgmigrate/util/error.hpp"

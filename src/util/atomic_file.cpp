@@ -1,6 +1,7 @@
 #include "pgmigrate/util/atomic_file.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,15 +10,13 @@
 #include <fstream>
 #include <sstream>
 
-#include <fmt/format.h>
-
 #include "pgmigrate/util/error.hpp"
 
 namespace pgmigrate::util {
 namespace {
 
 class FileDescriptor {
-public:
+  public:
     explicit FileDescriptor(int fd) : fd_(fd) {}
     ~FileDescriptor() {
         if (fd_ >= 0) ::close(fd_);
@@ -31,7 +30,7 @@ public:
         return fd;
     }
 
-private:
+  private:
     int fd_;
 };
 

@@ -1,10 +1,10 @@
 #include "pgmigrate/util/log.hpp"
 
-#include <mutex>
-#include <vector>
-
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/base_sink.h>
+
+#include <mutex>
+#include <vector>
 
 #include "pgmigrate/util/live_area.hpp"
 #include "pgmigrate/util/text.hpp"
@@ -17,10 +17,10 @@ std::vector<std::string> g_secrets;
 
 // Sends formatted lines through LiveArea so they never tear the live progress block.
 class StderrSink final : public spdlog::sinks::base_sink<std::mutex> {
-public:
+  public:
     explicit StderrSink(bool colour) : colour_(colour) {}
 
-protected:
+  protected:
     void sink_it_(const spdlog::details::log_msg& msg) override {
         spdlog::memory_buf_t formatted;
         formatter_->format(msg, formatted);
@@ -30,16 +30,23 @@ protected:
     }
     void flush_() override {}
 
-private:
+  private:
     static std::string colourise(spdlog::level::level_enum level, const std::string& line) {
         const char* code = nullptr;
         switch (level) {
             case spdlog::level::err:
-            case spdlog::level::critical: code = "\x1b[31m"; break;
-            case spdlog::level::warn: code = "\x1b[33m"; break;
+            case spdlog::level::critical:
+                code = "\x1b[31m";
+                break;
+            case spdlog::level::warn:
+                code = "\x1b[33m";
+                break;
             case spdlog::level::debug:
-            case spdlog::level::trace: code = "\x1b[2m"; break;
-            default: return line;
+            case spdlog::level::trace:
+                code = "\x1b[2m";
+                break;
+            default:
+                return line;
         }
         std::string body = line;
         bool newline = !body.empty() && body.back() == '\n';
@@ -60,13 +67,20 @@ std::optional<spdlog::level::level_enum> parse_log_level(std::string_view text) 
         if (end == std::string_view::npos) end = text.size();
         std::string item = to_lower(trim(text.substr(start, end - start)));
         if (auto eq = item.find('='); eq != std::string::npos) item = item.substr(eq + 1);
-        if (item == "error") result = spdlog::level::err;
-        else if (item == "warn" || item == "warning") result = spdlog::level::warn;
-        else if (item == "info") result = spdlog::level::info;
-        else if (item == "debug") result = spdlog::level::debug;
-        else if (item == "trace") result = spdlog::level::trace;
-        else if (item == "off") result = spdlog::level::off;
-        else if (!item.empty()) return std::nullopt;
+        if (item == "error")
+            result = spdlog::level::err;
+        else if (item == "warn" || item == "warning")
+            result = spdlog::level::warn;
+        else if (item == "info")
+            result = spdlog::level::info;
+        else if (item == "debug")
+            result = spdlog::level::debug;
+        else if (item == "trace")
+            result = spdlog::level::trace;
+        else if (item == "off")
+            result = spdlog::level::off;
+        else if (!item.empty())
+            return std::nullopt;
         start = end + 1;
     }
     return result;

@@ -1,9 +1,9 @@
 #include "pgmigrate/util/text.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
-
-#include <fmt/format.h>
 
 namespace pgmigrate::util {
 
@@ -95,9 +95,8 @@ std::string to_lower(std::string_view text) {
 namespace {
 // Display width in terminal cells, counting each UTF-8 code point as one cell.
 size_t display_width(std::string_view s) {
-    return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) {
-        return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-    }));
+    return static_cast<size_t>(std::count_if(
+        s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 }  // namespace
 

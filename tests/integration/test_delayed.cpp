@@ -27,7 +27,8 @@ INSERT INTO big_b (a_id, note) SELECT (g % 3000) + 1, 'n' || g FROM generate_ser
 CREATE TABLE small (id int PRIMARY KEY, big_id int REFERENCES big_a(id));
 INSERT INTO small SELECT g, g FROM generate_series(1, 50) g;
 CREATE INDEX small_big_idx ON small (big_id);
-)SQL", "db1");
+)SQL",
+           "db1");
     s.exec(R"SQL(
 CREATE EXTENSION IF NOT EXISTS btree_gist;
 CREATE SCHEMA s1;
@@ -38,11 +39,13 @@ INSERT INTO s1.events (room, during, kind)
   SELECT g, tstzrange(now(), now() + interval '1 hour'), 'k' || (g % 7) FROM generate_series(1, 1200) g;
 CREATE TABLE public.events (id int);
 INSERT INTO public.events SELECT generate_series(1, 10);
-)SQL", "db2");
+)SQL",
+           "db2");
 }
 
-const std::vector<std::string> kDelayArgs = {"--delay-table-data", "db1.big_*", "--delay-table-data",
-                                             "db2.s1.events", "--delay-table-data", "db1.no_such_*"};
+const std::vector<std::string> kDelayArgs = {"--delay-table-data", "db1.big_*",
+                                             "--delay-table-data", "db2.s1.events",
+                                             "--delay-table-data", "db1.no_such_*"};
 
 void check_complete(const PgServer& src, const PgServer& dst) {
     for (const std::string db : {"db1", "db2"}) {
@@ -53,13 +56,17 @@ void check_complete(const PgServer& src, const PgServer& dst) {
     // Sequences continue where the source's are: new rows do not collide.
     dst.exec("INSERT INTO big_a (code, v, t) VALUES ('new', 1, 'x')", "db1");
     dst.exec("INSERT INTO big_b (a_id, note) VALUES (1, 'new')", "db1");
-    dst.exec("INSERT INTO s1.events (room, during, kind) VALUES (99999, tstzrange(now(), now() + interval '1 minute'), 'new')", "db2");
+    dst.exec(
+        "INSERT INTO s1.events (room, during, kind) VALUES (99999, tstzrange(now(), now() + "
+        "interval '1 minute'), 'new')",
+        "db2");
     CHECK(dst.scalar("SELECT max(id) FROM big_a", "db1") == "3001");
 }
 
 }  // namespace
 
-TEST_CASE("delayed tables arrive complete with their indexes, with a warning for an unmatched pattern") {
+TEST_CASE(
+    "delayed tables arrive complete with their indexes, with a warning for an unmatched pattern") {
     PgServer source({.name = "dsrc"});
     PgServer target({.name = "ddst", .password = "Dst-Delay-Pw"});
     fill(source);
@@ -89,7 +96,9 @@ TEST_CASE("a run killed after the indexes were dropped resumes and puts them bac
     fill(source);
     TempDir home("pgm-delay-kill");
     MigrateOptions opts{.extra_args = kDelayArgs};
-    opts.kill_when = [](const std::string& l) { return l.find("[db1] delayed restoring") != std::string::npos; };
+    opts.kill_when = [](const std::string& l) {
+        return l.find("[db1] delayed restoring") != std::string::npos;
+    };
     auto first = run_pg_migrate(source, target, home.path(), opts);
     INFO(first.output);
     REQUIRE(first.signal == 9);
@@ -100,7 +109,9 @@ TEST_CASE("a run killed after the indexes were dropped resumes and puts them bac
 
     // Killed again while the indexes are being re-created.
     MigrateOptions again{.extra_args = kDelayArgs};
-    again.kill_when = [](const std::string& l) { return l.find("recreating indexes") != std::string::npos; };
+    again.kill_when = [](const std::string& l) {
+        return l.find("recreating indexes") != std::string::npos;
+    };
     auto killed_recreate = run_pg_migrate(source, target, home.path(), again);
     INFO(killed_recreate.output);
     CHECK(killed_recreate.signal == 9);

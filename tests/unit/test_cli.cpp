@@ -32,10 +32,27 @@ TEST_CASE("defaults match the original tool") {
 }
 
 TEST_CASE("flags set every option") {
-    auto r = parse({"--from-host", "src", "--from-port", "6000", "-p", "3", "--dump-parallel", "1",
-                    "--migrate-globals=false", "--fast-verify", "--disable-dst-optimizations",
-                    "--delay-table-data", "db.t1", "--delay-table-data", "db.s.t*",
-                    "--compress", "gzip:3", "--to-sslmode", "require", "--to-pass", "pw"});
+    auto r = parse({"--from-host",
+                    "src",
+                    "--from-port",
+                    "6000",
+                    "-p",
+                    "3",
+                    "--dump-parallel",
+                    "1",
+                    "--migrate-globals=false",
+                    "--fast-verify",
+                    "--disable-dst-optimizations",
+                    "--delay-table-data",
+                    "db.t1",
+                    "--delay-table-data",
+                    "db.s.t*",
+                    "--compress",
+                    "gzip:3",
+                    "--to-sslmode",
+                    "require",
+                    "--to-pass",
+                    "pw"});
     REQUIRE(r.status == ParseStatus::run);
     const auto& o = r.options;
     CHECK(o.from.host == "src");
@@ -72,14 +89,13 @@ TEST_CASE("environment variables set options, passwords included") {
 }
 
 TEST_CASE("bad values are usage errors with one-line messages") {
-    for (auto args : std::vector<std::vector<const char*>>{
-             {"--max-parallel", "0"},
-             {"--from-port", "abc"},
-             {"--from-port", "70000"},
-             {"--delay-table-data", "nodot"},
-             {"--compress", "zstd:99"},
-             {"--to-sslmode", "sometimes"},
-             {"--no-such-flag"}}) {
+    for (auto args : std::vector<std::vector<const char*>>{{"--max-parallel", "0"},
+                                                           {"--from-port", "abc"},
+                                                           {"--from-port", "70000"},
+                                                           {"--delay-table-data", "nodot"},
+                                                           {"--compress", "zstd:99"},
+                                                           {"--to-sslmode", "sometimes"},
+                                                           {"--no-such-flag"}}) {
         auto r = parse(args);
         CHECK(r.status == ParseStatus::exit_usage);
         CHECK_FALSE(r.message.empty());
@@ -90,12 +106,33 @@ TEST_CASE("bad values are usage errors with one-line messages") {
 TEST_CASE("--help lists every flag") {
     auto r = parse({"--help"});
     REQUIRE(r.status == ParseStatus::exit_ok);
-    for (const char* flag :
-         {"--from-host", "--from-port", "--from-user", "--from-pass", "--from-db", "--to-host",
-          "--to-port", "--to-user", "--to-pass", "--to-db", "--dump-jobs", "--restore-jobs",
-          "--max-parallel", "--dump-parallel", "--restore-parallel", "--verify-concurrency",
-          "--dump-root", "--migrate-globals", "--disable-dst-optimizations", "--fast-verify",
-          "--delay-table-data", "--compress", "--pg-bin-dir", "--from-sslmode", "--to-sslrootcert",
-          "--version", "PG_MIGRATE_TO_PASS", "Exit codes"})
+    for (const char* flag : {"--from-host",
+                             "--from-port",
+                             "--from-user",
+                             "--from-pass",
+                             "--from-db",
+                             "--to-host",
+                             "--to-port",
+                             "--to-user",
+                             "--to-pass",
+                             "--to-db",
+                             "--dump-jobs",
+                             "--restore-jobs",
+                             "--max-parallel",
+                             "--dump-parallel",
+                             "--restore-parallel",
+                             "--verify-concurrency",
+                             "--dump-root",
+                             "--migrate-globals",
+                             "--disable-dst-optimizations",
+                             "--fast-verify",
+                             "--delay-table-data",
+                             "--compress",
+                             "--pg-bin-dir",
+                             "--from-sslmode",
+                             "--to-sslrootcert",
+                             "--version",
+                             "PG_MIGRATE_TO_PASS",
+                             "Exit codes"})
         CHECK(r.message.find(flag) != std::string::npos);
 }

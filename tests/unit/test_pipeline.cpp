@@ -37,8 +37,8 @@ TEST_CASE("globals drop the migration user's statements, by exact name, and psql
 
     auto quoted = plan_globals(dump, "Admin \"Q\"");
     CHECK(quoted.skipped.size() == 2);
-    CHECK(std::find(quoted.statements.begin(), quoted.statements.end(),
-                    "CREATE ROLE postgres") != quoted.statements.end());
+    CHECK(std::find(quoted.statements.begin(), quoted.statements.end(), "CREATE ROLE postgres") !=
+          quoted.statements.end());
 }
 
 TEST_CASE("delay patterns: db.table, db.schema.table, globs, quoting and case") {
@@ -88,7 +88,8 @@ TEST_CASE("database definitions become CREATE DATABASE and property statements")
     d.comment = "it's sales";
     d.default_acl = false;
     d.grants = {{std::nullopt, "CONNECT", false}, {"app owner", "CREATE", true}};
-    d.settings = {{std::nullopt, "work_mem", "64MB"}, {"bob", "search_path", "app, \"$user\", public"}};
+    d.settings = {{std::nullopt, "work_mem", "64MB"},
+                  {"bob", "search_path", "app, \"$user\", public"}};
     CHECK(create_database_sql(d, 15, true) ==
           "CREATE DATABASE \"Sales \"\"EU\"\"\" WITH TEMPLATE = template0 OWNER = \"app owner\" "
           "ENCODING = 'LATIN1' LC_COLLATE = 'C' LC_CTYPE = 'C' CONNECTION LIMIT = 7");
@@ -97,10 +98,12 @@ TEST_CASE("database definitions become CREATE DATABASE and property statements")
     CHECK(props[0] == "COMMENT ON DATABASE \"Sales \"\"EU\"\"\" IS 'it''s sales'");
     CHECK(props[1] == "REVOKE ALL ON DATABASE \"Sales \"\"EU\"\"\" FROM PUBLIC");
     CHECK(props[3] == "GRANT CONNECT ON DATABASE \"Sales \"\"EU\"\"\" TO PUBLIC");
-    CHECK(props[4] == "GRANT CREATE ON DATABASE \"Sales \"\"EU\"\"\" TO \"app owner\" WITH GRANT OPTION");
+    CHECK(props[4] ==
+          "GRANT CREATE ON DATABASE \"Sales \"\"EU\"\"\" TO \"app owner\" WITH GRANT OPTION");
     CHECK(props[5] == "ALTER DATABASE \"Sales \"\"EU\"\"\" SET \"work_mem\" TO '64MB'");
-    CHECK(props[6] == "ALTER ROLE \"bob\" IN DATABASE \"Sales \"\"EU\"\"\" SET \"search_path\" TO "
-                      "'app', '$user', 'public'");
+    CHECK(props[6] ==
+          "ALTER ROLE \"bob\" IN DATABASE \"Sales \"\"EU\"\"\" SET \"search_path\" TO "
+          "'app', '$user', 'public'");
 
     d.provider = "i";
     d.provider_locale = "und";
@@ -110,7 +113,9 @@ TEST_CASE("database definitions become CREATE DATABASE and property statements")
 }
 
 TEST_CASE("count comparison: mismatches fail, estimates warn, delayed tables are skipped") {
-    TableCounts src = {{{"public", "a"}, 10}, {{"public", "b"}, 5}, {{"public", "big"}, 100},
+    TableCounts src = {{{"public", "a"}, 10},
+                       {{"public", "b"}, 5},
+                       {{"public", "big"}, 100},
                        {{"public", "gone"}, 1}};
     TableCounts dst = {{{"public", "a"}, 10}, {{"public", "b"}, 4}, {{"public", "big"}, 0}};
     auto r = compare_counts(src, dst, {{"public", "big"}}, {});

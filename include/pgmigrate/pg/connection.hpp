@@ -15,17 +15,17 @@ namespace pgmigrate::pg {
 
 // A failed query or connection. sqlstate is empty when the server sent none.
 class PgError : public Error {
-public:
+  public:
     PgError(ExitCode code, const std::string& message, std::string sqlstate)
         : Error(code, message), sqlstate_(std::move(sqlstate)) {}
     const std::string& sqlstate() const { return sqlstate_; }
 
-private:
+  private:
     std::string sqlstate_;
 };
 
 class Result {
-public:
+  public:
     Result() = default;
     explicit Result(PGresult* res) : res_(res, &PQclear) {}
 
@@ -37,7 +37,7 @@ public:
     long long get_int(int row, int col) const;
     PGresult* raw() const { return res_.get(); }
 
-private:
+  private:
     std::shared_ptr<PGresult> res_;
 };
 
@@ -47,7 +47,7 @@ inline constexpr Seconds kDefaultQueryTimeout{300};
 inline constexpr Seconds kLongQueryTimeout{24 * 3600};
 
 class Connection {
-public:
+  public:
     // Connects or throws PgError naming the server, database and user (never the password).
     static Connection open(const Endpoint& endpoint, const std::string& database);
 
@@ -69,7 +69,7 @@ public:
     const std::string& database() const { return database_; }
     const Endpoint& endpoint() const { return *endpoint_; }
 
-private:
+  private:
     Connection(std::unique_ptr<PGconn, void (*)(PGconn*)> conn, const Endpoint& endpoint,
                std::string database);
     void wait_for_result(std::chrono::steady_clock::time_point deadline, const std::string& sql);

@@ -29,10 +29,13 @@ struct Endpoint {
     // "source server 10.0.0.5:5432, database "app", user postgres"
     std::string describe(const std::string& database) const;
     // Exit code for a failure on this side.
-    ExitCode failure_code() const { return side == Side::source ? ExitCode::source : ExitCode::target; }
+    ExitCode failure_code() const {
+        return side == Side::source ? ExitCode::source : ExitCode::target;
+    }
 
     // libpq keyword/value pairs for PQconnectdbParams (password included when known).
-    std::vector<std::pair<std::string, std::string>> libpq_params(const std::string& database) const;
+    std::vector<std::pair<std::string, std::string>> libpq_params(
+        const std::string& database) const;
     // A conninfo string for a child's --dbname: host, port, user, dbname, TLS options; never the
     // password.
     std::string child_conninfo(const std::string& database) const;

@@ -16,7 +16,7 @@ class Pool;
 
 // A connection borrowed from the pool; goes back (if still healthy) when destroyed.
 class PooledConnection {
-public:
+  public:
     PooledConnection(Pool* pool, Connection conn) : pool_(pool), conn_(std::move(conn)) {}
     PooledConnection(PooledConnection&&) noexcept = default;
     PooledConnection& operator=(PooledConnection&&) = delete;
@@ -24,13 +24,13 @@ public:
     Connection* operator->() { return &*conn_; }
     Connection& operator*() { return *conn_; }
 
-private:
+  private:
     Pool* pool_;
     std::optional<Connection> conn_;
 };
 
 class Pool {
-public:
+  public:
     explicit Pool(std::chrono::milliseconds idle_limit = std::chrono::seconds(10));
     ~Pool();
     Pool(const Pool&) = delete;
@@ -42,7 +42,7 @@ public:
     // Closes every idle connection now.
     void clear();
 
-private:
+  private:
     friend class PooledConnection;
     using Key = std::pair<const Endpoint*, std::string>;
     struct Idle {

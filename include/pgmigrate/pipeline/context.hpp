@@ -15,7 +15,7 @@
 namespace pgmigrate::pipeline {
 
 class Context {
-public:
+  public:
     Context(cli::Options opts, process::ClientTools client_tools);
 
     const cli::Options options;
@@ -48,7 +48,7 @@ public:
 
 // RAII hold of one semaphore slot.
 class SlotGuard {
-public:
+  public:
     explicit SlotGuard(std::counting_semaphore<>& sem);
     ~SlotGuard() { release(); }
     void release() {
@@ -58,7 +58,7 @@ public:
     SlotGuard(const SlotGuard&) = delete;
     SlotGuard& operator=(const SlotGuard&) = delete;
 
-private:
+  private:
     std::counting_semaphore<>& sem_;
     bool held_ = false;
 };

@@ -3,11 +3,10 @@
 // queries of all databases and both servers together capped by --verify-concurrency; fast
 // counts are one pg_class.reltuples query per side.
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "pgmigrate/pg/endpoint.hpp"
 #include "pgmigrate/pipeline/table.hpp"

@@ -14,12 +14,12 @@ namespace pgmigrate::pipeline {
 class Context;
 
 class DatabaseTask {
-public:
+  public:
     DatabaseTask(Context& ctx, std::string db);
     // Runs to completion, failure or cancellation; never throws. The outcome is on the board.
     void run() noexcept;
 
-private:
+  private:
     void run_regular();
     void run_delayed();
     bool fully_done() const;
@@ -34,8 +34,8 @@ private:
 
     Context& ctx_;
     std::string db_;
-    std::vector<TableKey> tables_;     // source tables (loaded lazily)
-    std::set<TableKey> delayed_;       // tables whose data loads in the delayed phase
+    std::vector<TableKey> tables_;  // source tables (loaded lazily)
+    std::set<TableKey> delayed_;    // tables whose data loads in the delayed phase
     bool tables_loaded_ = false;
     void load_tables();
 };

@@ -49,8 +49,7 @@ struct DatabaseDefinition {
 DatabaseDefinition read_definition(pg::Connection& source, const std::string& db);
 
 // CREATE DATABASE for a target of major target_major (owner omitted when owner_exists is false).
-std::string create_database_sql(const DatabaseDefinition& def, int target_major,
-                                bool owner_exists);
+std::string create_database_sql(const DatabaseDefinition& def, int target_major, bool owner_exists);
 // COMMENT, GRANT/REVOKE, ALTER DATABASE/ROLE ... SET statements that finish the database.
 std::vector<std::string> database_property_sql(const DatabaseDefinition& def, bool owner_exists);
 // One "name=value" entry of pg_db_role_setting as the SQL value of SET name TO <value>.

@@ -26,7 +26,7 @@ struct DelayPattern {
 std::optional<DelayPattern> parse_delay_pattern(const std::string& text);
 
 class DelayPlan {
-public:
+  public:
     DelayPlan() = default;
     explicit DelayPlan(const std::vector<std::string>& pattern_texts);
 
@@ -40,7 +40,7 @@ public:
     // Patterns naming a database that is not among dbs.
     std::vector<std::string> unknown_databases(const std::vector<std::string>& dbs) const;
 
-private:
+  private:
     std::vector<DelayPattern> patterns_;
 };
 

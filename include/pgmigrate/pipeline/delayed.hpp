@@ -14,7 +14,7 @@ class Context;
 struct SavedIndex {
     std::string schema, name;  // the index
     TableKey table;
-    std::string ddl;           // pg_get_indexdef output
+    std::string ddl;  // pg_get_indexdef output
 };
 
 // Reads the indexes from the source and saves them (once; later calls return the saved list).

@@ -48,7 +48,7 @@ struct DatabaseProgress {
 };
 
 class ProgressBoard {
-public:
+  public:
     void add(const std::string& name, std::uint64_t size_bytes);
     // Moves a database into a phase and logs it.
     void enter(const std::string& name, Phase phase);
@@ -63,7 +63,7 @@ public:
     // One line listing active databases, for logs when not on a terminal.
     std::string status_line() const;
 
-private:
+  private:
     DatabaseProgress& find(const std::string& name);
     mutable std::mutex mutex_;
     std::vector<DatabaseProgress> dbs_;

@@ -18,7 +18,7 @@ struct FastRestoreSetting {
 const std::vector<FastRestoreSetting>& fast_restore_settings();
 
 class TargetSettings {
-public:
+  public:
     explicit TargetSettings(Context& ctx) : ctx_(ctx) {}
     // Puts back settings that an earlier, killed run left changed. Safe to call always.
     void restore_leftover();
@@ -27,7 +27,7 @@ public:
     // Puts the saved values back (no-op when nothing was applied). Never throws; logs instead.
     void restore() noexcept;
 
-private:
+  private:
     void restore_from_file();
     Context& ctx_;
 };

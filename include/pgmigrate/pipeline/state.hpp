@@ -3,10 +3,9 @@
 // defined here. Markers and JSON files are written atomically; JSON read back is validated and
 // a corrupt or foreign file is an error naming it, never silently trusted.
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 namespace pgmigrate::pipeline {
 
@@ -28,7 +27,7 @@ enum class Marker {
 const char* marker_suffix(Marker marker);
 
 class StateStore {
-public:
+  public:
     explicit StateStore(const std::filesystem::path& home);
 
     // Creates both directories (0700). Throws pgmigrate::Error (local) when it cannot.
@@ -63,7 +62,7 @@ public:
     std::filesystem::path lock_file() const { return migrate_dir_ / "lock"; }
     std::filesystem::path index_ddl_file(const std::string& db) const;
 
-private:
+  private:
     std::filesystem::path marker_path(const std::string& db, Marker marker) const;
 
     std::filesystem::path migrate_dir_;
@@ -73,14 +72,14 @@ private:
 // One run at a time per $HOME: an flock on pg_migrate_state/lock holding the owner's PID.
 // A lock left by a dead process is free again (the kernel dropped the flock).
 class RunLock {
-public:
+  public:
     // Throws pgmigrate::Error (local) naming the holder's PID when another run holds it.
     explicit RunLock(const std::filesystem::path& path);
     ~RunLock();
     RunLock(const RunLock&) = delete;
     RunLock& operator=(const RunLock&) = delete;
 
-private:
+  private:
     int fd_ = -1;
 };
 

@@ -18,13 +18,13 @@ namespace pgmigrate::cancel {
 // While alive, requested() is false on this thread: cleanup that must still run after a signal
 // (putting target settings back) uses it.
 class Shield {
-public:
+  public:
     Shield();
     ~Shield();
     Shield(const Shield&) = delete;
     Shield& operator=(const Shield&) = delete;
 
-private:
+  private:
     bool previous_;
 };
 

@@ -18,17 +18,17 @@ enum class ExitCode : int {
 
 // An error meant for the operator: a one-line message plus the exit code it maps to.
 class Error : public std::runtime_error {
-public:
+  public:
     Error(ExitCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
     ExitCode code() const noexcept { return code_; }
 
-private:
+  private:
     ExitCode code_;
 };
 
 // Thrown by long work when the run was cancelled by a signal.
 class Cancelled : public std::runtime_error {
-public:
+  public:
     Cancelled() : std::runtime_error("cancelled") {}
 };
 

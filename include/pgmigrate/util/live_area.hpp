@@ -8,7 +8,7 @@
 namespace pgmigrate::util {
 
 class LiveArea {
-public:
+  public:
     static LiveArea& instance();
 
     void enable();  // called once when stderr is a TTY
@@ -20,7 +20,7 @@ public:
     // Erases the live block for good (end of run).
     void close();
 
-private:
+  private:
     void erase_locked();
     void draw_locked();
 

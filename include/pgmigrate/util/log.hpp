@@ -1,11 +1,11 @@
 #pragma once
 // Logging: spdlog to stderr, level from RUST_LOG (as the original tool documents), timestamps on
 // every line, colour only on a terminal. Registered secrets are masked in every message.
+#include <spdlog/spdlog.h>
+
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <spdlog/spdlog.h>
 
 namespace pgmigrate::util {
 
