@@ -97,19 +97,24 @@ TEST_CASE("SIGTERM during a dump exits 143; SIGKILL while counting leaves a resu
 TEST_CASE("a killed pg_restore fails that database with its signal; the re-run completes") {
     Pair p;
     int port = p.target.port();
+    bool killed = false;
     MigrateOptions o;
-    o.kill_when = [port](const std::string& l) {
-        if (l.find("] restoring") == std::string::npos) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        std::string cmd = "pkill -KILL -f 'pg_restore.*port=" + std::to_string(port) + "'";
-        return std::system(cmd.c_str()) < 0;  // never kill pg-migrate itself
+    o.kill_when = [&](const std::string& l) {
+        if (killed || l.find("] restoring") == std::string::npos) return false;
+        // Poll until a pg_restore of this run exists, then kill it (never pg-migrate itself).
+        std::string cmd = "pkill -KILL -f '[p]g_restore.*port=" + std::to_string(port) + "'";
+        for (int i = 0; i < 500 && !killed; ++i) {
+            killed = std::system(cmd.c_str()) == 0;
+            if (!killed) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        return false;
     };
     auto run = run_pg_migrate(p.source, p.target, p.home.path(), o);
     INFO(run.output);
-    if (run.exit_code != 0) {  // unless the restore finished before the kill landed
-        CHECK(run.exit_code == 1);
-        CHECK(run.contains("failed while restoring"));
-    }
+    REQUIRE(killed);
+    CHECK(run.exit_code == 1);
+    CHECK(run.contains("failed while restoring"));
+    CHECK(run.contains("killed by signal 9"));
     p.expect_complete_rerun();
 }
 
