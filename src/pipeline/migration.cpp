@@ -207,18 +207,8 @@ ExitCode run_migration(const cli::Options& options) {
     }
 
     if (options.migrate_globals && !ctx.state.globals_done()) migrate_globals(ctx);
-    for (const auto& db : names) {
-        cancel::throw_if_requested();
-        if (!ctx.state.has(db, Marker::restore_started)) {
-            try {
-                create_target_database(ctx, db);
-            } catch (const Error& e) {
-                // Reported again by that database's task; the others go on.
-                spdlog::error("[{}] {}", db, e.what());
-            }
-        }
-    }
-
+    // Each target database is created by its own task right before its restore (under the
+    // restore slot), so creating many databases overlaps the first dumps instead of delaying them.
     {
         ProgressReporter reporter(ctx, started);
         std::vector<std::thread> threads;

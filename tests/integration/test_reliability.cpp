@@ -220,6 +220,17 @@ TEST_CASE("bad input gets clear errors and exit codes, and changes nothing") {
         CHECK(target_settings(p.target) == settings_before);
         p.expect_complete_rerun({"--dump-root", (dir.path() / "big").string()});
     }
+    SECTION("a database on the target that pg-migrate did not create is left alone") {
+        p.target.exec("CREATE DATABASE plain_db");
+        p.target.exec("CREATE TABLE precious AS SELECT 42 AS answer", "plain_db");
+        auto run = run_pg_migrate(p.source, p.target, p.home.path());
+        INFO(run.output);
+        CHECK(run.exit_code == 1);
+        CHECK(run.contains("database \"plain_db\" already exists on the target server"));
+        CHECK(run.contains("all 4 database(s)") == false);
+        CHECK(p.target.scalar("SELECT answer FROM precious", "plain_db") == "42");
+        CHECK(table_counts(p.source, "owned_db") == table_counts(p.target, "owned_db"));
+    }
     SECTION("corrupt and foreign state files are named, never trusted") {
         auto verify = p.home.path() / "pg_verify_state";
         fs::create_directories(verify);
