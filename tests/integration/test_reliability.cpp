@@ -78,6 +78,19 @@ TEST_CASE("SIGINT stops gracefully with exit 130, settings put back; the re-run 
     p.expect_complete_rerun();
 }
 
+TEST_CASE("a second SIGINT exits at once; the next run puts the settings back and completes") {
+    Pair p;
+    std::string settings_before = target_settings(p.target);
+    auto opts = kill_on("] restoring", SIGINT);
+    opts.signal_repeat = 2;
+    auto run = run_pg_migrate(p.source, p.target, p.home.path(), opts);
+    INFO(run.output);
+    CHECK(run.exit_code == 130);
+    CHECK(run.contains("second signal, exiting now"));
+    p.expect_complete_rerun();
+    CHECK(target_settings(p.target) == settings_before);
+}
+
 TEST_CASE("SIGTERM during a dump exits 143; SIGKILL while counting leaves a resumable state") {
     Pair p;
     auto term = run_pg_migrate(p.source, p.target, p.home.path(), kill_on("] dumping", SIGTERM));

@@ -10,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <thread>
 
 #include "pgmigrate/pg/quote.hpp"
 #include "pgmigrate/util/atomic_file.hpp"
@@ -237,7 +238,10 @@ MigrateRun run_pg_migrate(const PgServer& source, const PgServer& target, const 
     auto out = pgmigrate::process::run(cmd, [&](const std::string& line) {
         run.output += line + "\n";
         if (!sent && options.kill_when && options.kill_when(line)) {
-            ::kill(pid, options.signal_to_send);
+            for (int i = 0; i < options.signal_repeat; ++i) {
+                if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                ::kill(pid, options.signal_to_send);
+            }
             sent = true;
         }
     });
