@@ -146,7 +146,7 @@ std::string render_verify_report(const VerifyReport& report) {
                              : r.status == VerifyRow::Status::missing  ? "MISSING ON TARGET"
                                                                        : "differs (estimate)";
         auto cell = [&](const std::optional<long long>& v) {
-            return v ? (r.exact ? "" : "~") + std::to_string(*v) : std::string("-");
+            return v ? fmt::format("{}{}", r.exact ? "" : "~", *v) : std::string("-");
         };
         rows.push_back({r.table.display(), cell(r.source), cell(r.dest), status});
     }

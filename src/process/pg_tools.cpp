@@ -23,8 +23,8 @@ std::optional<ToolVersion> parse_tool_version(const std::string& version_output)
     // For 9.x "major" is 9 here, which is all the version checks need (server_version / 10000).
     v.major = std::stoi(m[1].str());
     v.text = m[1].str();
-    if (m[2].matched) v.text += "." + m[2].str();
-    if (m[3].matched) v.text += "." + m[3].str();
+    for (int part : {2, 3})
+        if (m[part].matched) v.text += fmt::format(".{}", m[part].str());
     return v;
 }
 

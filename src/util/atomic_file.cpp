@@ -48,7 +48,7 @@ void fsync_directory(const std::filesystem::path& dir) {
 
 void write_file_atomic(const std::filesystem::path& path, std::string_view content) {
     auto dir = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
-    std::string tmpl = (dir / ("." + path.filename().string() + ".tmp.XXXXXX")).string();
+    std::string tmpl = (dir / fmt::format(".{}.tmp.XXXXXX", path.filename().string())).string();
     FileDescriptor fd(::mkstemp(tmpl.data()));
     if (fd.get() < 0) fail("create a temporary file for", path);
     std::filesystem::path tmp(tmpl);
