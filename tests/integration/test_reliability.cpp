@@ -233,6 +233,26 @@ TEST_CASE("bad input gets clear errors and exit codes, and changes nothing") {
         CHECK(target_settings(p.target) == settings_before);
         p.expect_complete_rerun({"--dump-root", (dir.path() / "big").string()});
     }
+    SECTION("a dump root on a read-only file system") {
+        TempDir dir("pgm-ro");
+        auto mnt = dir.path() / "ro";
+        fs::create_directories(mnt);
+        if (std::system(
+                ("mount -t tmpfs -o ro,size=1m tmpfs " + mnt.string() + " 2>/dev/null").c_str()) !=
+            0) {
+            WARN("cannot mount a tmpfs here (not root?); the read-only case is not exercised");
+            return;
+        }
+        auto run = run_pg_migrate(p.source, p.target, p.home.path(),
+                                  {.extra_args = {"--dump-root", mnt.string()}});
+        int unmounted = std::system(("umount " + mnt.string()).c_str());
+        CHECK(unmounted == 0);
+        INFO(run.output);
+        CHECK(run.exit_code == 5);
+        CHECK(run.contains("dump root " + mnt.string() + " is not writable"));
+        CHECK(p.target.scalar("SELECT count(*) FROM pg_database WHERE datname = 'plain_db'") ==
+              "0");
+    }
     SECTION("a database on the target that pg-migrate did not create is left alone") {
         p.target.exec("CREATE DATABASE plain_db");
         p.target.exec("CREATE TABLE precious AS SELECT 42 AS answer", "plain_db");

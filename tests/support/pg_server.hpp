@@ -86,7 +86,7 @@ struct MigrateOptions {
     // Called with each output line and the child's pid; return true to SIGKILL pg-migrate.
     std::function<bool(const std::string& line)> kill_when;
     int signal_to_send = 9;
-    int signal_repeat = 1;  // how many times to send it (50 ms apart)
+    int signal_repeat = 1;       // how many times to send it (50 ms apart)
     bool pass_passwords = true;  // PG_MIGRATE_FROM_PASS / PG_MIGRATE_TO_PASS in the environment
     bool small_parallelism = true;
 };
