@@ -194,6 +194,14 @@ TEST_CASE("bad input gets clear errors and exit codes, and changes nothing") {
         CHECK(run.contains("is not a superuser"));
         CHECK(run.contains("ALTER SYSTEM"));
     }
+    SECTION("a compression the client tools cannot do") {
+        auto run = run_pg_migrate(p.source, p.target, p.home.path(),
+                                  {.extra_args = {"--compress", "zstd:3"}});
+        INFO(run.output);
+        CHECK(run.exit_code == 2);
+        CHECK(
+            run.contains("--compress zstd:3 needs pg_dump 16 or newer, but pg_dump is version 15"));
+    }
     SECTION("no client tools") {
         TempDir empty("pgm-empty-bin");
         auto run = run_pg_migrate(p.source, p.target, p.home.path(),

@@ -47,6 +47,10 @@ void migrate_and_compare(int source_major, int target_major) {
     REQUIRE(source.major() == source_major);
     REQUIRE(target.major() == target_major);
     fill_source(source, 800);
+    if (source_major >= 15)  // ICU databases keep their locale provider
+        source.exec(
+            "CREATE DATABASE icu_db TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'und' "
+            "LOCALE 'C.UTF-8'");
     TempDir home("pgm-versions");
     auto run = run_pg_migrate(source, target, home.path(),
                               {.extra_args = {"--delay-table-data", "plain_db.s1.events"}});
@@ -59,6 +63,11 @@ void migrate_and_compare(int source_major, int target_major) {
         INFO("database " << db);
         CHECK(table_counts(source, db) == table_counts(target, db));
         CHECK(table_indexes(source, db) == table_indexes(target, db));
+    }
+    if (source_major >= 15) {
+        std::string locale_column = target_major >= 17 ? "datlocale" : "daticulocale";
+        CHECK(target.scalar("SELECT datlocprovider::text || ' ' || " + locale_column +
+                            " FROM pg_database WHERE datname = 'icu_db'") == "i und");
     }
     CHECK(target.scalar("SELECT 'target password still works'") == "target password still works");
 }
