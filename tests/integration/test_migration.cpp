@@ -14,12 +14,9 @@ using namespace pgtest;
 namespace fs = std::filesystem;
 
 namespace {
-struct Pair {
-    PgServer source{{.name = "src", .password = "Src-Pw-5x"}};
-    PgServer target{{.name = "dst", .password = "Dst-Pw-8y"}};
-    TempDir home{"pgm-home"};
-    Pair() {
-        fill_source(source);
+// The scenario plus a target setting in postgresql.auto.conf that must survive the run.
+struct Pair : ScenarioPair {
+    Pair() : ScenarioPair("mig") {
         target.exec("ALTER SYSTEM SET maintenance_work_mem = '77MB'");
         target.exec("SELECT pg_reload_conf()");
     }

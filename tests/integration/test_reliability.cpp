@@ -19,21 +19,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Pair {
-    PgServer source{{.name = "rsrc", .password = "Rel-Src-Pw-41"}};
-    PgServer target{{.name = "rdst", .password = "Rel-Dst-Pw-42"}};
-    TempDir home{"pgm-rel"};
-    Pair() { fill_source(source, 1500); }
-
-    void expect_complete_rerun(const std::vector<std::string>& args = {}) {
-        auto run = run_pg_migrate(source, target, home.path(), {.extra_args = args});
-        INFO(run.output);
-        REQUIRE(run.exit_code == 0);
-        for (const auto& db : scenario_databases()) {
-            INFO("database " << db);
-            CHECK(table_counts(source, db) == table_counts(target, db));
-        }
-    }
+struct Pair : ScenarioPair {
+    Pair() : ScenarioPair("rel", 1500) {}
 };
 
 MigrateOptions kill_on(const std::string& needle, int signo) {
@@ -223,17 +210,13 @@ TEST_CASE("bad input gets clear errors and exit codes, and changes nothing") {
     SECTION("a dump root on a full file system fails that step and the re-run completes") {
         TempDir dir("pgm-full");
         auto mnt = dir.path() / "tiny";
-        fs::create_directories(mnt);
-        if (std::system(
-                ("mount -t tmpfs -o size=40k tmpfs " + mnt.string() + " 2>/dev/null").c_str()) !=
-            0) {
-            WARN("cannot mount a tmpfs here (not root?); the full-disk case is not exercised");
-            return;
+        MigrateRun run;
+        {
+            TmpfsMount tiny(mnt, "size=40k");
+            if (!tiny.mounted()) return;
+            run = run_pg_migrate(p.source, p.target, p.home.path(),
+                                 {.extra_args = {"--dump-root", mnt.string()}});
         }
-        auto run = run_pg_migrate(p.source, p.target, p.home.path(),
-                                  {.extra_args = {"--dump-root", mnt.string()}});
-        int unmounted = std::system(("umount " + mnt.string()).c_str());
-        CHECK(unmounted == 0);
         INFO(run.output);
         CHECK(run.exit_code == 1);
         CHECK(run.contains("failed while dumping"));
@@ -244,17 +227,13 @@ TEST_CASE("bad input gets clear errors and exit codes, and changes nothing") {
     SECTION("a dump root on a read-only file system") {
         TempDir dir("pgm-ro");
         auto mnt = dir.path() / "ro";
-        fs::create_directories(mnt);
-        if (std::system(
-                ("mount -t tmpfs -o ro,size=1m tmpfs " + mnt.string() + " 2>/dev/null").c_str()) !=
-            0) {
-            WARN("cannot mount a tmpfs here (not root?); the read-only case is not exercised");
-            return;
+        MigrateRun run;
+        {
+            TmpfsMount read_only(mnt, "ro,size=1m");
+            if (!read_only.mounted()) return;
+            run = run_pg_migrate(p.source, p.target, p.home.path(),
+                                 {.extra_args = {"--dump-root", mnt.string()}});
         }
-        auto run = run_pg_migrate(p.source, p.target, p.home.path(),
-                                  {.extra_args = {"--dump-root", mnt.string()}});
-        int unmounted = std::system(("umount " + mnt.string()).c_str());
-        CHECK(unmounted == 0);
         INFO(run.output);
         CHECK(run.exit_code == 5);
         CHECK(run.contains("dump root " + mnt.string() + " is not writable"));

@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <cstdlib>
+
 #include "pgmigrate/pg/quote.hpp"
 
 namespace pgtest {
@@ -102,6 +106,31 @@ std::string target_settings(const PgServer& server) {
                      "'%postgresql.auto.conf' ORDER BY name"))
         out += "auto:" + r[0] + "=" + r[1] + "\n";
     return out;
+}
+
+void ScenarioPair::expect_complete_rerun(const std::vector<std::string>& args) {
+    auto run = run_pg_migrate(source, target, home.path(), {.extra_args = args});
+    INFO(run.output);
+    REQUIRE(run.exit_code == 0);
+    for (const auto& db : scenario_databases()) {
+        INFO("database " << db);
+        CHECK(table_counts(source, db) == table_counts(target, db));
+    }
+}
+
+TmpfsMount::TmpfsMount(const std::filesystem::path& where, const std::string& options)
+    : where_(where) {
+    std::filesystem::create_directories(where_);
+    std::string cmd =
+        "mount -t tmpfs -o " + options + " tmpfs '" + where_.string() + "' 2>/dev/null";
+    mounted_ = std::system(cmd.c_str()) == 0;
+    if (!mounted_) WARN("cannot mount a tmpfs at " << where_ << " (not root?); case not exercised");
+}
+
+TmpfsMount::~TmpfsMount() {
+    if (!mounted_) return;
+    if (std::system(("umount '" + where_.string() + "'").c_str()) != 0)
+        std::fprintf(stderr, "could not unmount %s\n", where_.c_str());
 }
 
 }  // namespace pgtest
