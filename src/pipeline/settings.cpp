@@ -56,6 +56,15 @@ void TargetSettings::restore_from_file() {
     cancel::Shield shield;  // must run even after Ctrl-C
     auto doc = ctx_.state.read_json(ctx_.state.saved_settings_file(), kFormat);
     if (!doc) return;
+    // Never "restore" another server's values onto this one.
+    std::string saved_for = doc->value("server", "");
+    if (saved_for != ctx_.options.to.describe())
+        throw Error(
+            ExitCode::local,
+            fmt::format("{} holds the settings of the {}, not of the {}; put them back there "
+                        "(run pg-migrate against it) or delete the file",
+                        ctx_.state.saved_settings_file().string(), saved_for,
+                        ctx_.options.to.describe()));
     auto conn = ctx_.target(ctx_.options.to.dbname);
     for (const auto& item : (*doc)["settings"]) {
         std::string name = item.at("name").get<std::string>();

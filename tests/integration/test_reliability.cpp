@@ -251,6 +251,19 @@ TEST_CASE("bad input gets clear errors and exit codes, and changes nothing") {
         CHECK(p.target.scalar("SELECT answer FROM precious", "plain_db") == "42");
         CHECK(table_counts(p.source, "owned_db") == table_counts(p.target, "owned_db"));
     }
+    SECTION("saved settings of another target are never applied to this one") {
+        auto state = p.home.path() / "pg_migrate_state";
+        fs::create_directories(state);
+        std::ofstream(state / "dst_settings.json")
+            << R"({"format": "pg-migrate-target-settings/1", "server": "target server 10.9.9.9:5432",)"
+            << R"( "settings": [{"name": "fsync", "auto_conf": null}]})";
+        auto run = run_pg_migrate(p.source, p.target, p.home.path());
+        INFO(run.output);
+        CHECK(run.exit_code == 5);
+        CHECK(run.contains("holds the settings of the target server 10.9.9.9:5432"));
+        CHECK(fs::exists(state / "dst_settings.json"));
+        fs::remove(state / "dst_settings.json");
+    }
     SECTION("corrupt and foreign state files are named, never trusted") {
         auto verify = p.home.path() / "pg_verify_state";
         fs::create_directories(verify);
