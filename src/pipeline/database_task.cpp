@@ -100,8 +100,7 @@ void DatabaseTask::run_regular() {
     ctx_.state.mark(db_, Marker::done);
 }
 
-void DatabaseTask::dump() {
-    fs::path dir = ctx_.dump_dir(db_);
+void DatabaseTask::run_pg_dump(const fs::path& dir, std::vector<std::string> extra_args) {
     std::error_code ec;
     fs::remove_all(dir, ec);  // a partial dump from an interrupted run
     if (ec)
@@ -111,10 +110,26 @@ void DatabaseTask::dump() {
         "--format=directory", "--jobs=" + std::to_string(ctx_.options.dump_jobs),
         "--compress=" + ctx_.compression_argument, "--file=" + dir.string(),
         "--dbname=" + ctx_.options.from.child_conninfo(db_)};
-    for (const auto& t : delayed_)
-        args.push_back("--exclude-table-data=" + pg::qualified_name(t.schema, t.name));
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
     auto cmd = ctx_.tool_command(ctx_.tools.pg_dump, ctx_.options.from, db_, std::move(args));
     process::run_checked(cmd, ctx_.stderr_logger(cmd.label), ExitCode::source);
+}
+
+void DatabaseTask::run_pg_restore(const fs::path& dir, std::vector<std::string> extra_args) {
+    std::vector<std::string> args = {
+        "--format=directory", "--jobs=" + std::to_string(ctx_.options.restore_jobs),
+        "--disable-triggers", "--dbname=" + ctx_.options.to.child_conninfo(db_)};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    args.push_back(dir.string());
+    auto cmd = ctx_.tool_command(ctx_.tools.pg_restore, ctx_.options.to, db_, std::move(args));
+    process::run_checked(cmd, ctx_.stderr_logger(cmd.label), ExitCode::target);
+}
+
+void DatabaseTask::dump() {
+    std::vector<std::string> args;
+    for (const auto& t : delayed_)
+        args.push_back("--exclude-table-data=" + pg::qualified_name(t.schema, t.name));
+    run_pg_dump(ctx_.dump_dir(db_), std::move(args));
     ctx_.state.mark(db_, Marker::dumped);
 }
 
@@ -124,9 +139,7 @@ void DatabaseTask::restore() {
     else
         create_target_database(ctx_, db_);
     ctx_.state.mark(db_, Marker::restore_started);
-    std::vector<std::string> args = {
-        "--format=directory", "--jobs=" + std::to_string(ctx_.options.restore_jobs),
-        "--disable-triggers", "--dbname=" + ctx_.options.to.child_conninfo(db_)};
+    std::vector<std::string> args;
     auto deferred = foreign_keys_to_defer(ctx_, db_, delayed_);
     if (!deferred.empty()) {
         // The list pg_restore works from, minus FKs whose referenced rows come later.
@@ -138,9 +151,7 @@ void DatabaseTask::restore() {
         util::write_file_atomic(list_file, exclude_from_restore_list(listed.stdout_text, deferred));
         args.push_back("--use-list=" + list_file.string());
     }
-    args.push_back(ctx_.dump_dir(db_).string());
-    auto cmd = ctx_.tool_command(ctx_.tools.pg_restore, ctx_.options.to, db_, std::move(args));
-    process::run_checked(cmd, ctx_.stderr_logger(cmd.label), ExitCode::target);
+    run_pg_restore(ctx_.dump_dir(db_), std::move(args));
     add_foreign_keys_not_valid(ctx_, db_, deferred);
     ctx_.state.mark(db_, Marker::restored);
 }
@@ -208,69 +219,55 @@ void DatabaseTask::run_delayed() {
         st.verify_marker(db_, true))
         return;
     auto started = Clock::now();
-    {
+    if (!st.has(db_, Marker::delayed_dumped)) {
         SlotGuard dump_slot(ctx_.dump_slots);
-        if (!st.has(db_, Marker::delayed_dumped)) {
-            ctx_.progress.enter(db_, Phase::delayed_dumping);
-            fs::path dir = ctx_.delayed_dump_dir(db_);
-            std::error_code ec;
-            fs::remove_all(dir, ec);
-            std::vector<std::string> args = {"--format=directory",
-                                             "--jobs=" + std::to_string(ctx_.options.dump_jobs),
-                                             "--compress=" + ctx_.compression_argument,
-                                             "--data-only",
-                                             "--file=" + dir.string(),
-                                             "--dbname=" + ctx_.options.from.child_conninfo(db_)};
-            for (const auto& t : delayed_)
-                args.push_back("--table=" + pg::qualified_name(t.schema, t.name));
-            auto cmd = ctx_.tool_command(ctx_.tools.pg_dump, ctx_.options.from, db_, args);
-            process::run_checked(cmd, ctx_.stderr_logger(cmd.label), ExitCode::source);
-            st.mark(db_, Marker::delayed_dumped);
-        }
+        ctx_.progress.enter(db_, Phase::delayed_dumping);
+        std::vector<std::string> args = {"--data-only"};
+        for (const auto& t : delayed_)
+            args.push_back("--table=" + pg::qualified_name(t.schema, t.name));
+        run_pg_dump(ctx_.delayed_dump_dir(db_), std::move(args));
+        st.mark(db_, Marker::delayed_dumped);
     }
     ctx_.progress.enter(db_, Phase::waiting_restore);
-    SlotGuard restore_slot(ctx_.restore_slots);
-    auto indexes = save_delayed_indexes(ctx_, db_, delayed_);
-    if (!st.has(db_, Marker::delayed_indexes_dropped)) {
-        ctx_.progress.enter(db_, Phase::dropping_indexes);
-        drop_indexes(ctx_, db_, indexes);
-        st.mark(db_, Marker::delayed_indexes_dropped);
-    }
-    if (!st.has(db_, Marker::delayed_done)) {
-        ctx_.progress.enter(db_, Phase::delayed_restoring);
-        if (st.has(db_, Marker::delayed_restore_started)) {
-            // An interrupted load left some tables filled: empty them (FK triggers off, so
-            // referencing tables keep their rows) and load again.
-            auto conn = ctx_.target(db_);
-            conn->execute("SET session_replication_role = replica");
-            for (const auto& t : delayed_)
-                conn->execute("DELETE FROM ONLY " + pg::qualified_name(t.schema, t.name),
-                              pg::kLongQueryTimeout);
-            conn->execute("RESET session_replication_role");
+    {
+        SlotGuard restore_slot(ctx_.restore_slots);
+        auto indexes = save_delayed_indexes(ctx_, db_, delayed_);
+        if (!st.has(db_, Marker::delayed_indexes_dropped)) {
+            ctx_.progress.enter(db_, Phase::dropping_indexes);
+            drop_indexes(ctx_, db_, indexes);
+            st.mark(db_, Marker::delayed_indexes_dropped);
         }
-        st.mark(db_, Marker::delayed_restore_started);
-        std::vector<std::string> args = {"--format=directory",
-                                         "--jobs=" + std::to_string(ctx_.options.restore_jobs),
-                                         "--data-only",
-                                         "--disable-triggers",
-                                         "--dbname=" + ctx_.options.to.child_conninfo(db_),
-                                         ctx_.delayed_dump_dir(db_).string()};
-        auto cmd = ctx_.tool_command(ctx_.tools.pg_restore, ctx_.options.to, db_, args);
-        process::run_checked(cmd, ctx_.stderr_logger(cmd.label), ExitCode::target);
-        sync_sequences(ctx_, db_, delayed_);
-        st.mark(db_, Marker::delayed_done);
-    }
-    if (!st.has(db_, Marker::delayed_indexes_recreated)) {
-        ctx_.progress.enter(db_, Phase::recreating_indexes);
-        recreate_indexes(ctx_, db_, indexes);
-        validate_foreign_keys(ctx_, db_, foreign_keys_to_defer(ctx_, db_, delayed_));
-        st.mark(db_, Marker::delayed_indexes_recreated);
+        if (!st.has(db_, Marker::delayed_done)) delayed_restore();
+        if (!st.has(db_, Marker::delayed_indexes_recreated)) {
+            ctx_.progress.enter(db_, Phase::recreating_indexes);
+            recreate_indexes(ctx_, db_, indexes);
+            validate_foreign_keys(ctx_, db_, foreign_keys_to_defer(ctx_, db_, delayed_));
+            st.mark(db_, Marker::delayed_indexes_recreated);
+        }
     }
     ctx_.progress.update(db_, [&](DatabaseProgress& p) {
         p.delayed_time +=
             std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
     });
     timed(Phase::delayed_verifying, &DatabaseProgress::verify_time, [&] { verify(true); });
+}
+
+void DatabaseTask::delayed_restore() {
+    ctx_.progress.enter(db_, Phase::delayed_restoring);
+    if (ctx_.state.has(db_, Marker::delayed_restore_started)) {
+        // An interrupted load left some tables filled: empty them (FK triggers off, so
+        // referencing tables keep their rows) and load again.
+        auto conn = ctx_.target(db_);
+        conn->execute("SET session_replication_role = replica");
+        for (const auto& t : delayed_)
+            conn->execute("DELETE FROM ONLY " + pg::qualified_name(t.schema, t.name),
+                          pg::kLongQueryTimeout);
+        conn->execute("RESET session_replication_role");
+    }
+    ctx_.state.mark(db_, Marker::delayed_restore_started);
+    run_pg_restore(ctx_.delayed_dump_dir(db_), {"--data-only"});
+    sync_sequences(ctx_, db_, delayed_);
+    ctx_.state.mark(db_, Marker::delayed_done);
 }
 
 }  // namespace pgmigrate::pipeline

@@ -2,6 +2,8 @@
 // The per-database pipeline (one std::thread each): dump -> source counts under a dump slot,
 // restore -> dest counts -> verify under a restore slot, then the delayed phase for databases
 // with --delay-table-data tables. Every step checks its marker first, so a re-run resumes.
+#include <filesystem>
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -26,6 +28,10 @@ class DatabaseTask {
 
     void dump();
     void restore();
+    void delayed_restore();
+    // pg_dump -Fd into dir (emptied first) / pg_restore from dir, with the common arguments.
+    void run_pg_dump(const std::filesystem::path& dir, std::vector<std::string> extra_args);
+    void run_pg_restore(const std::filesystem::path& dir, std::vector<std::string> extra_args);
     TableCounts counts(pg::Side side, bool delayed_phase);
     void verify(bool delayed_phase);
 
