@@ -175,7 +175,7 @@ void sync_sequences(Context& ctx, const std::string& db, const std::set<TableKey
         for (int i = 0; i < seqs.rows(); ++i) {
             std::string seq = pg::qualified_name(seqs.get(i, 0), seqs.get(i, 1));
             auto state = src->query("SELECT last_value, is_called FROM " + seq);
-            dst->query("SELECT pg_catalog.setval($1::regclass, $2::bigint, $3::boolean)",
+            dst->query(pg::sql::kSetSequence,
                        {seq, state.get(0, 0), state.get(0, 1) == "t" ? "true" : "false"});
         }
     }

@@ -119,4 +119,8 @@ SELECT c.oid, n.nspname, t.relname, c.conname, pg_get_constraintdef(c.oid), c.co
  WHERE c.contype = 'f' AND rn.nspname = $1 AND r.relname = $2
  ORDER BY c.oid)SQL";
 
+// (setval result): puts sequence $1 (a qualified, quoted name) at value $2 with is_called $3.
+inline constexpr const char* kSetSequence =
+    "SELECT pg_catalog.setval($1::regclass, $2::bigint, $3::boolean)";
+
 }  // namespace pgmigrate::pg::sql
