@@ -156,6 +156,18 @@ Result Connection::query(const std::string& sql, const std::vector<std::string>&
     return Result(last);
 }
 
+bool Connection::still_alive() {
+    if (!healthy()) return false;
+    // An idle session gets nothing from the server unless it is being closed (shutdown,
+    // terminate, restart): anything readable means this connection is no longer usable.
+    pollfd pfd{PQsocket(conn_.get()), POLLIN, 0};
+    if (::poll(&pfd, 1, 0) != 0) {
+        broken_ = true;
+        return false;
+    }
+    return true;
+}
+
 std::string Connection::server_version_text() const {
     const char* v = PQparameterStatus(conn_.get(), "server_version");
     return v ? util::trim(std::string(v).substr(0, std::string(v).find(' ')))

@@ -25,7 +25,7 @@ PooledConnection Pool::acquire(const Endpoint& endpoint, const std::string& data
         while (it != idle_.end() && !it->second.empty()) {
             Connection conn = std::move(it->second.back().conn);
             it->second.pop_back();
-            if (conn.healthy()) return PooledConnection(this, std::move(conn));
+            if (conn.still_alive()) return PooledConnection(this, std::move(conn));
         }
     }
     return PooledConnection(this, Connection::open(endpoint, database));

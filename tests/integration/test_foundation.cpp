@@ -35,6 +35,16 @@ TEST_CASE("two real servers answer through the libpq layer and pool") {
     CHECK(pool.idle_count() == 0);  // idle connections drained
 }
 
+TEST_CASE("the pool drops idle connections whose server went away") {
+    PgServer server({.name = "restart"});
+    pgmigrate::pg::Pool pool;
+    { auto c = pool.acquire(server.endpoint(), "postgres"); }
+    REQUIRE(pool.idle_count() == 1);
+    server.restart();
+    auto fresh = pool.acquire(server.endpoint(), "postgres");
+    CHECK(fresh->query("SELECT 'new session'").get(0, 0) == "new session");
+}
+
 TEST_CASE("a query that runs past its timeout is cancelled and the connection stays usable") {
     PgServer server({.name = "timeout"});
     auto conn = server.connect();

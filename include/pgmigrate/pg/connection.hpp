@@ -66,6 +66,9 @@ class Connection {
     // "15.18", as the server reports it.
     std::string server_version_text() const;
     bool healthy() const { return conn_ && !broken_ && PQstatus(conn_.get()) == CONNECTION_OK; }
+    // For an idle connection: false when the server has closed or is closing the session (a
+    // restart, a terminate), found without blocking instead of by the next query.
+    bool still_alive();
     const std::string& database() const { return database_; }
     const Endpoint& endpoint() const { return *endpoint_; }
 
