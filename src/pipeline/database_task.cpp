@@ -134,11 +134,7 @@ void DatabaseTask::dump() {
 }
 
 void DatabaseTask::restore() {
-    if (ctx_.state.has(db_, Marker::restore_started) && target_database_exists(ctx_, db_))
-        recreate_target_database(ctx_, db_);
-    else
-        create_target_database(ctx_, db_);
-    ctx_.state.mark(db_, Marker::restore_started);
+    prepare_target_database(ctx_, db_);
     std::vector<std::string> args;
     auto deferred = foreign_keys_to_defer(ctx_, db_, delayed_);
     if (!deferred.empty()) {

@@ -168,8 +168,10 @@ void create_from_source(Context& ctx, const std::string& db) {
             "[{}] owner role {} does not exist on the target (globals not migrated?); "
             "the database will be owned by {}",
             db, def.owner, ctx.options.to.user);
-    conn->execute(create_database_sql(def, conn->server_major(), owner_exists));
+    // The marker goes first: a crash right after CREATE DATABASE must not leave a database that
+    // the next run would take for someone else's and refuse to touch.
     ctx.state.mark(db, Marker::created);
+    conn->execute(create_database_sql(def, conn->server_major(), owner_exists));
     for (const auto& stmt : database_property_sql(def, owner_exists)) {
         try {
             conn->execute(stmt);
@@ -181,28 +183,27 @@ void create_from_source(Context& ctx, const std::string& db) {
 
 }  // namespace
 
-void create_target_database(Context& ctx, const std::string& db) {
-    if (target_database_exists(ctx, db)) {
-        if (ctx.state.has(db, Marker::created)) return;
+void prepare_target_database(Context& ctx, const std::string& db) {
+    if (!target_database_exists(ctx, db)) {
+        spdlog::info("[{}] creating database on the target", db);
+        create_from_source(ctx, db);
+        return;
+    }
+    if (!ctx.state.has(db, Marker::created))
         throw Error(ExitCode::target,
                     fmt::format("database \"{}\" already exists on the {} and was not created by "
                                 "pg-migrate (no {}.created marker in {}); drop it there or choose "
                                 "another target, nothing was changed",
                                 db, ctx.options.to.describe(), util::encode_file_name(db),
                                 ctx.state.migrate_dir().string()));
-    }
-    spdlog::info("[{}] creating database on the target", db);
-    create_from_source(ctx, db);
-}
-
-void recreate_target_database(Context& ctx, const std::string& db) {
-    spdlog::info("[{}] dropping the partly restored target database to restore it again", db);
+    // Ours but not restored: an interrupted restore, or a run that stopped between CREATE
+    // DATABASE and its properties. Start from a clean copy of the source's definition.
+    spdlog::info("[{}] dropping the unfinished target database to create and restore it again", db);
     auto conn = ctx.target(ctx.options.to.dbname);
     ctx.pool.clear();  // our own idle connections to it would block DROP DATABASE
     std::string drop = fmt::format("DROP DATABASE IF EXISTS {}", pg::quote_ident(db));
     if (conn->server_major() >= 13) drop += " WITH (FORCE)";
     conn->execute(drop);
-    ctx.state.clear(db, Marker::created);
     create_from_source(ctx, db);
 }
 

@@ -21,8 +21,6 @@ const char* marker_suffix(Marker marker) {
             return "created";
         case Marker::dumped:
             return "dumped";
-        case Marker::restore_started:
-            return "restore_started";
         case Marker::restored:
             return "restored";
         case Marker::done:

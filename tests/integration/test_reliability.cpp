@@ -398,3 +398,21 @@ TEST_CASE("database and role names with quotes, spaces, newlines and non-ASCII c
     CHECK(fs::exists(home.path() / "pg_migrate_state" /
                      (pgmigrate::util::encode_file_name(db) + ".delayed_done")));
 }
+
+TEST_CASE("killed between CREATE DATABASE and the restore: the next run redoes that database") {
+    Pair p;
+    // What a SIGKILL right after CREATE DATABASE leaves: the marker, a bare database without the
+    // source's owner and properties, nothing restored.
+    auto state = p.home.path() / "pg_migrate_state";
+    fs::create_directories(state);
+    std::ofstream(state / "owned_db.created") << "owned_db\n";
+    p.target.exec("CREATE DATABASE owned_db");
+    auto run = run_pg_migrate(p.source, p.target, p.home.path());
+    INFO(run.output);
+    REQUIRE(run.exit_code == 0);
+    CHECK(run.contains("[owned_db] dropping the unfinished target database"));
+    CHECK(p.target.scalar(
+              "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'owned_db'") ==
+          "app_owner");
+    CHECK(table_counts(p.source, "owned_db") == table_counts(p.target, "owned_db"));
+}

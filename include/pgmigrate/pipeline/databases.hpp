@@ -55,11 +55,10 @@ std::vector<std::string> database_property_sql(const DatabaseDefinition& def, bo
 // One "name=value" entry of pg_db_role_setting as the SQL value of SET name TO <value>.
 std::string setting_value_sql(const std::string& name, const std::string& value);
 
-// Creates db on the target from the source's definition and marks it created. A database
-// that already exists and was not created by pg-migrate is an error (nothing is overwritten).
-void create_target_database(Context& ctx, const std::string& db);
-// Drops and re-creates a database pg-migrate created (to redo an interrupted restore).
-void recreate_target_database(Context& ctx, const std::string& db);
+// Makes an empty target database from the source's definition, ready for pg_restore: creates
+// it, or drops and re-creates one pg-migrate made earlier that was not restored yet. A database
+// that exists and was not created by pg-migrate is an error (nothing is overwritten).
+void prepare_target_database(Context& ctx, const std::string& db);
 bool target_database_exists(Context& ctx, const std::string& db);
 
 }  // namespace pgmigrate::pipeline

@@ -11,9 +11,9 @@ namespace pgmigrate::pipeline {
 
 // Per-database markers in pg_migrate_state (file name "<encoded db>.<suffix>").
 enum class Marker {
-    created,                    // target database created by pg-migrate (safe to drop and redo)
+    created,                    // pg-migrate creates/created this target database (written just
+                                // before CREATE DATABASE; safe to drop and redo)
     dumped,                     // regular dump complete
-    restore_started,            // a regular restore began (partial data possible until restored)
     restored,                   // regular restore complete
     done,                       // regular phase verified
     delayed_dumped,             // delayed-table data dump complete
