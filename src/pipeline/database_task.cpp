@@ -33,8 +33,8 @@ void DatabaseTask::load_tables() {
 }
 
 bool DatabaseTask::fully_done() const {
-    if (!ctx_.state.has(db_, Marker::done) || !ctx_.state.verify_marker(db_, false)) return false;
-    return delayed_.empty() || ctx_.state.verify_marker(db_, true);
+    return ctx_.state.regular_complete(db_) &&
+           (delayed_.empty() || ctx_.state.delayed_complete(db_));
 }
 
 void DatabaseTask::timed(Phase phase, std::chrono::milliseconds DatabaseProgress::*bucket,
@@ -80,7 +80,7 @@ void DatabaseTask::run() noexcept {
 }
 
 void DatabaseTask::run_regular() {
-    if (ctx_.state.has(db_, Marker::done) && ctx_.state.verify_marker(db_, false)) return;
+    if (ctx_.state.regular_complete(db_)) return;
     // Each slot covers only its child process: counting is bounded by --verify-concurrency on
     // its own, so the next dump or restore starts while this database is being counted.
     if (!ctx_.state.has(db_, Marker::dumped)) {
@@ -211,9 +211,7 @@ void DatabaseTask::verify(bool delayed_phase) {
 void DatabaseTask::run_delayed() {
     if (delayed_.empty()) return;
     const auto& st = ctx_.state;
-    if (st.has(db_, Marker::delayed_done) && st.has(db_, Marker::delayed_indexes_recreated) &&
-        st.verify_marker(db_, true))
-        return;
+    if (st.delayed_complete(db_)) return;
     auto started = Clock::now();
     if (!st.has(db_, Marker::delayed_dumped)) {
         SlotGuard dump_slot(ctx_.dump_slots);

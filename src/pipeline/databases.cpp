@@ -149,12 +149,12 @@ std::vector<std::string> database_property_sql(const DatabaseDefinition& def, bo
     return out;
 }
 
+namespace {
+
 bool target_database_exists(Context& ctx, const std::string& db) {
     auto conn = ctx.target(ctx.options.to.dbname);
     return conn->query(pg::sql::kDatabaseExists, {db}).rows() > 0;
 }
-
-namespace {
 
 void create_from_source(Context& ctx, const std::string& db) {
     DatabaseDefinition def = [&] {

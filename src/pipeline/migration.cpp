@@ -189,9 +189,8 @@ ExitCode run_migration(const cli::Options& options) {
 
     bool all_done = !names.empty();
     for (const auto& n : names)
-        all_done = all_done && ctx.state.has(n, Marker::done) &&
-                   ctx.state.verify_marker(n, false) &&
-                   (!ctx.delay_plan.database_has_patterns(n) || ctx.state.verify_marker(n, true));
+        all_done = all_done && ctx.state.regular_complete(n) &&
+                   (!ctx.delay_plan.database_has_patterns(n) || ctx.state.delayed_complete(n));
     if (all_done) spdlog::info("every database is already migrated and verified; nothing to do");
 
     struct SettingsGuard {

@@ -74,6 +74,15 @@ void StateStore::clear(const std::string& db, Marker marker) const {
     remove(marker_path(db, marker));
 }
 
+bool StateStore::regular_complete(const std::string& db) const {
+    return has(db, Marker::done) && verify_marker(db, false);
+}
+
+bool StateStore::delayed_complete(const std::string& db) const {
+    return has(db, Marker::delayed_done) && has(db, Marker::delayed_indexes_recreated) &&
+           verify_marker(db, true);
+}
+
 bool StateStore::globals_done() const {
     return fs::exists(migrate_dir_ / "globals.done");
 }

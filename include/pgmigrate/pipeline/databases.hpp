@@ -59,6 +59,5 @@ std::string setting_value_sql(const std::string& name, const std::string& value)
 // it, or drops and re-creates one pg-migrate made earlier that was not restored yet. A database
 // that exists and was not created by pg-migrate is an error (nothing is overwritten).
 void prepare_target_database(Context& ctx, const std::string& db);
-bool target_database_exists(Context& ctx, const std::string& db);
 
 }  // namespace pgmigrate::pipeline

@@ -40,6 +40,10 @@ class StateStore {
     void mark(const std::string& db, Marker marker, const std::string& content = "") const;
     void clear(const std::string& db, Marker marker) const;
 
+    // The regular phase verified (done + verify markers) / the delayed phase verified.
+    bool regular_complete(const std::string& db) const;
+    bool delayed_complete(const std::string& db) const;
+
     bool globals_done() const;
     void mark_globals_done() const;
 
