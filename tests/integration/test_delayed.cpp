@@ -63,14 +63,25 @@ void check_complete(const PgServer& src, const PgServer& dst) {
     CHECK(dst.scalar("SELECT max(id) FROM big_a", "db1") == "3001");
 }
 
+// Source filled with db1/db2, an empty target and a HOME for pg-migrate's state.
+struct DelayedPair {
+    PgServer source;
+    PgServer target;
+    TempDir home;
+    explicit DelayedPair(const std::string& prefix)
+        : source({.name = prefix + "src"}),
+          target({.name = prefix + "dst", .password = "Dst-Delay-Pw"}),
+          home("pgm-" + prefix) {
+        fill(source);
+    }
+};
+
 }  // namespace
 
 TEST_CASE(
     "delayed tables arrive complete with their indexes, with a warning for an unmatched pattern") {
-    PgServer source({.name = "dsrc"});
-    PgServer target({.name = "ddst", .password = "Dst-Delay-Pw"});
-    fill(source);
-    TempDir home("pgm-delay");
+    DelayedPair p("delay");
+    auto& [source, target, home] = p;
     auto run = run_pg_migrate(source, target, home.path(), {.extra_args = kDelayArgs});
     INFO(run.output);
     REQUIRE(run.exit_code == 0);
@@ -91,10 +102,8 @@ TEST_CASE(
 }
 
 TEST_CASE("a run killed after the indexes were dropped resumes and puts them back") {
-    PgServer source({.name = "ksrc"});
-    PgServer target({.name = "kdst"});
-    fill(source);
-    TempDir home("pgm-delay-kill");
+    DelayedPair p("delaykill");
+    auto& [source, target, home] = p;
     MigrateOptions opts{.extra_args = kDelayArgs};
     opts.kill_when = [](const std::string& l) {
         return l.find("[db1] delayed restoring") != std::string::npos;
@@ -123,10 +132,8 @@ TEST_CASE("a run killed after the indexes were dropped resumes and puts them bac
 }
 
 TEST_CASE("--fast-verify still counts delayed tables exactly") {
-    PgServer source({.name = "fsrc"});
-    PgServer target({.name = "fdst"});
-    fill(source);
-    TempDir home("pgm-delay-fast");
+    DelayedPair p("delayfast");
+    auto& [source, target, home] = p;
     auto args = kDelayArgs;
     args.push_back("--fast-verify");
     auto run = run_pg_migrate(source, target, home.path(), {.extra_args = args});
