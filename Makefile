@@ -2,6 +2,11 @@
 BUILD_DIR ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
+# ccache, when installed, lets several work trees share compiled objects.
+CCACHE := $(shell command -v ccache 2>/dev/null)
+ifneq ($(CCACHE),)
+  CMAKE_FLAGS += -DCMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE)
+endif
 ifeq ($(CI),true)
   CMAKE_FLAGS += -DPGMIGRATE_WERROR=ON
 endif

@@ -12,10 +12,12 @@
 
 #include "pgmigrate/cli/options.hpp"
 #include "pgmigrate/pipeline/migration.hpp"
+#include "pgmigrate/plan/plan.hpp"
 #include "pgmigrate/process/child.hpp"
 #include "pgmigrate/util/cancel.hpp"
 #include "pgmigrate/util/live_area.hpp"
 #include "pgmigrate/util/log.hpp"
+#include "pgmigrate/verify/verify_command.hpp"
 
 namespace {
 
@@ -99,9 +101,19 @@ int main(int argc, char** argv) {
     pgmigrate::process::block_termination_signals();
     start_signal_thread();
 
-    ExitCode code;
+    ExitCode code = ExitCode::ok;
     try {
-        code = pgmigrate::pipeline::run_migration(options);
+        switch (options.command) {
+            case pgmigrate::pipeline::Command::migrate:
+                code = pgmigrate::pipeline::run_migration(options);
+                break;
+            case pgmigrate::pipeline::Command::plan:
+                code = pgmigrate::plan::run_plan(options);
+                break;
+            case pgmigrate::pipeline::Command::verify:
+                code = pgmigrate::verify::run_verify(options);
+                break;
+        }
     } catch (const pgmigrate::Cancelled&) {
         int sig = pgmigrate::cancel::signal_number();
         spdlog::warn("interrupted before any database work finished; run again to resume");

@@ -12,13 +12,18 @@ namespace {
 
 constexpr const char* kDescription =
     "pg-migrate moves every user database and the roles of one PostgreSQL server to another: "
-    "pg_dump/pg_restore in parallel, resumable after any interruption, verified by row counts.\n"
+    "pg_dump/pg_restore in parallel, resumable after any interruption, verified (row counts, or "
+    "row checksums and the schema with --verify checksums).\n"
+    "Commands: (none) migrate; 'plan' previews a run and changes nothing; 'verify' re-checks a "
+    "finished migration from scratch. Both take every option below.\n"
     "Every option can also be set by the environment variable shown as (Env:...). Passwords are "
     "best given that way (PG_MIGRATE_FROM_PASS, PG_MIGRATE_TO_PASS) or through ~/.pgpass, so they "
     "never appear in shell history or ps.\n"
     "State lives in $HOME/pg_migrate_state and $HOME/pg_verify_state; re-running resumes.\n"
     "RUST_LOG=error|warn|info|debug|trace sets the log level (default info).\n"
-    "Exit codes: 0 all databases migrated and verified; 1 a database failed or did not verify; "
+    "Exit codes: 0 all databases migrated and verified (plan: the run can go ahead; verify: "
+    "target equals source); 1 a database failed or did not verify (plan: a blocker; verify: "
+    "differences); "
     "2 bad command line; 3 source server error; 4 target server error; 5 local problem (client "
     "tools, dump root, state directory, another run holds the lock); 130 interrupted (SIGINT); "
     "143 terminated (SIGTERM).";
@@ -122,7 +127,7 @@ ParseResult parse_command_line(int argc, const char* const* argv) {
     // A flag given twice (say, in a wrapper script and again by hand): the last one wins.
     app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     ParseResult result;
-    Options& o = result.options;
+    pipeline::Config& o = result.options;
 
     SideFlags from, to;
     add_side(app, from, "from", "Source", "oldpass", "discovery and globals");
@@ -165,7 +170,9 @@ ParseResult parse_command_line(int argc, const char* const* argv) {
         ->group(par);
 
     const std::string beh = "Behaviour";
-    std::string dump_root, compress, pg_bin_dir;
+    std::string dump_root, compress, pg_bin_dir, report_file, verify_level = "counts";
+    bool no_analyze = false;
+    int wait_for_servers = 0;
     app.add_option("--dump-root", dump_root, "local dump directory [default: $HOME/pg_dumps]")
         ->envname("PG_MIGRATE_DUMP_ROOT")
         ->group(beh);
@@ -203,10 +210,71 @@ ParseResult parse_command_line(int argc, const char* const* argv) {
                    "PATH and in /usr/lib/postgresql/*/bin]")
         ->envname("PG_MIGRATE_PG_BIN_DIR")
         ->group(beh);
+    app.add_option("--verify", verify_level,
+                   "what verification proves: counts (row counts per table) | checksums (row "
+                   "checksums of every table, sequences, large objects, and the schema)")
+        ->envname("PG_MIGRATE_VERIFY")
+        ->check(CLI::IsMember({"counts", "checksums"}))
+        ->capture_default_str()
+        ->group(beh);
+    app.add_flag("--no-analyze", no_analyze,
+                 "do not VACUUM (ANALYZE) the target's tables after loading them")
+        ->envname("PG_MIGRATE_NO_ANALYZE")
+        ->group(beh);
+    app.add_option("--include-database", o.include_databases,
+                   "migrate only source databases matching PATTERN (pg_dumpall rules: * and ?, "
+                   "\"quoted\" exact); repeatable")
+        ->envname("PG_MIGRATE_INCLUDE_DATABASE")
+        ->type_name("PATTERN")
+        ->delimiter(',')
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+        ->group(beh);
+    app.add_option("--exclude-database", o.exclude_databases,
+                   "skip source databases matching PATTERN (as pg_dumpall --exclude-database); "
+                   "repeatable")
+        ->envname("PG_MIGRATE_EXCLUDE_DATABASE")
+        ->type_name("PATTERN")
+        ->delimiter(',')
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+        ->group(beh);
+    app.add_option("--restart-database", o.restart_databases,
+                   "forget this database's state (dropping the target database pg-migrate "
+                   "created) and migrate it from the start; repeatable")
+        ->envname("PG_MIGRATE_RESTART_DATABASE")
+        ->type_name("NAME")
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+        ->group(beh);
+    app.add_flag("--reset-state", o.reset_state,
+                 "forget all state (markers, figures, globals) and start over; target databases "
+                 "pg-migrate created are dropped first")
+        ->envname("PG_MIGRATE_RESET_STATE")
+        ->group(beh);
+    app.add_option("--report", report_file,
+                   "write a JSON report (format pg-migrate-report/1) to FILE at the end")
+        ->envname("PG_MIGRATE_REPORT")
+        ->type_name("FILE")
+        ->group(beh);
+    app.add_option("--wait-for-servers", wait_for_servers,
+                   "retry the first connection to each server for up to SECONDS (a server "
+                   "still starting); authentication errors fail at once")
+        ->envname("PG_MIGRATE_WAIT_FOR_SERVERS")
+        ->type_name("SECONDS")
+        ->check(CLI::Range(0, 86400))
+        ->capture_default_str()
+        ->group(beh);
     bool no_progress = false;
     app.add_flag("--no-progress", no_progress, "no live progress display, even on a terminal")
         ->envname("PG_MIGRATE_NO_PROGRESS")
         ->group(beh);
+    auto* plan_cmd = app.add_subcommand(
+        "plan", "connect to both servers, change nothing, and print what a run would do: "
+                "databases, conflicts, hazards, connection budget, dump space, tools. Takes every "
+                "option of pg-migrate --help");
+    auto* verify_cmd = app.add_subcommand(
+        "verify", "re-verify a finished migration from scratch (new source snapshot, no cached "
+                  "result): exit 0 when the target equals the source, 1 with the differences");
+    for (auto* sub : {plan_cmd, verify_cmd}) sub->fallthrough();
+    app.require_subcommand(0, 1);
     app.set_version_flag("-V,--version", std::string("pg-migrate ") + PGMIGRATE_VERSION);
 
     try {
@@ -214,6 +282,8 @@ ParseResult parse_command_line(int argc, const char* const* argv) {
     } catch (const CLI::CallForHelp&) {
         result.status = ParseStatus::exit_ok;
         result.message = app.help();
+        for (const auto* sub : {plan_cmd, verify_cmd})
+            if (sub->parsed()) result.message = sub->help();
         return result;
     } catch (const CLI::CallForVersion&) {
         result.status = ParseStatus::exit_ok;
@@ -250,6 +320,13 @@ ParseResult parse_command_line(int argc, const char* const* argv) {
         dump_root.empty() ? o.state_home / "pg_dumps" : std::filesystem::absolute(dump_root);
     if (!pg_bin_dir.empty()) o.pg_bin_dir = std::filesystem::absolute(pg_bin_dir);
     o.progress = !no_progress;
+    o.analyze = !no_analyze;
+    o.verify_level = verify_level == "checksums" ? pipeline::VerifyLevel::checksums
+                                                 : pipeline::VerifyLevel::counts;
+    if (!report_file.empty()) o.report_file = std::filesystem::absolute(report_file);
+    o.wait_for_servers = std::chrono::seconds(wait_for_servers);
+    if (plan_cmd->parsed()) o.command = pipeline::Command::plan;
+    if (verify_cmd->parsed()) o.command = pipeline::Command::verify;
 
     o.from =
         to_endpoint(from, pg::Side::source,

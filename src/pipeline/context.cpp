@@ -7,7 +7,7 @@
 
 namespace pgmigrate::pipeline {
 
-Context::Context(cli::Options opts, process::ClientTools client_tools)
+Context::Context(Config opts, process::ClientTools client_tools)
     : options(std::move(opts)),
       tools(std::move(client_tools)),
       state(options.state_home),

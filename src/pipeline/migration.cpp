@@ -165,7 +165,7 @@ ExitCode finish(Context& ctx, Clock::time_point started) {
 
 }  // namespace
 
-ExitCode run_migration(const cli::Options& options) {
+ExitCode run_migration(const Config& options) {
     auto started = Clock::now();
     StateStore(options.state_home).prepare();
     RunLock lock(StateStore(options.state_home).lock_file());

@@ -4,7 +4,7 @@
 #include <semaphore>
 #include <string>
 
-#include "pgmigrate/cli/options.hpp"
+#include "pgmigrate/pipeline/config.hpp"
 #include "pgmigrate/pg/pool.hpp"
 #include "pgmigrate/pipeline/delay_patterns.hpp"
 #include "pgmigrate/pipeline/progress.hpp"
@@ -16,9 +16,9 @@ namespace pgmigrate::pipeline {
 
 class Context {
   public:
-    Context(cli::Options opts, process::ClientTools client_tools);
+    Context(Config opts, process::ClientTools client_tools);
 
-    const cli::Options options;
+    const Config options;
     const process::ClientTools tools;
     const StateStore state;
     const DelayPlan delay_plan;

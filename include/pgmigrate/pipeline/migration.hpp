@@ -1,13 +1,13 @@
 #pragma once
 // A whole run, steps 1-8 of the SPEC: state, preflight checks, discovery, target settings,
 // globals, database creation, the per-database threads, settings back, summary.
-#include "pgmigrate/cli/options.hpp"
+#include "pgmigrate/pipeline/config.hpp"
 #include "pgmigrate/util/error.hpp"
 
 namespace pgmigrate::pipeline {
 
 // Returns the process exit code. Throws pgmigrate::Error for failures before any database
 // work starts (connection, tools, state).
-ExitCode run_migration(const cli::Options& options);
+ExitCode run_migration(const Config& options);
 
 }  // namespace pgmigrate::pipeline
