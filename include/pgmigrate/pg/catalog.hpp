@@ -16,6 +16,10 @@ SELECT d.datname, pg_database_size(d.oid)
 // provider is 'c' (libc), 'i' (icu) or 'b' (builtin); icu_locale is NULL for libc.
 std::string database_properties(int server_major);
 
+// (max_connections, reserved connections, client connections of others): what the server
+// allows pg-migrate. reserved is superuser_reserved_connections (+ reserved_connections, 16+).
+std::string server_connection_limits(int server_major);
+
 // (t/f) whether database $1 has default privileges (datacl NULL).
 inline constexpr const char* kDatabaseAclIsDefault =
     "SELECT datacl IS NULL FROM pg_database WHERE datname = $1";
