@@ -12,6 +12,8 @@
 #include "pgmigrate/util/text.hpp"
 
 namespace pgmigrate::pipeline {
+
+const char* const kGlobalsFormat = "pg-migrate-globals/1";
 namespace {
 
 // Statement prefixes (lower case, single-spaced) followed by a role name.
@@ -101,7 +103,9 @@ void migrate_globals(Context& ctx) {
     }
     spdlog::info("globals: {} statements applied, {} already existed, {} failed", applied, existing,
                  failed);
-    ctx.state.mark_globals_done();
+    ctx.state.write_json(ctx.state.globals_file(), kGlobalsFormat,
+                         {{"source", ctx.source_identity.to_json()},
+                          {"target", ctx.target_identity.to_json()}});
 }
 
 }  // namespace pgmigrate::pipeline
