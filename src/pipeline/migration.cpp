@@ -197,8 +197,8 @@ ExitCode run_migration(const Config& given) {
 
     TargetSettings settings(ctx);
     settings.restore_leftover();  // also with --disable-dst-optimizations: never leave them
+    restart_requested(ctx);  // before the identity check: --reset-state may clear it
     check_state_identity(ctx);
-    restart_requested(ctx);
 
     auto dbs = discover_databases(ctx);
     std::vector<std::string> names;
