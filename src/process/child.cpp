@@ -16,6 +16,7 @@
 
 #include "pgmigrate/util/cancel.hpp"
 #include "pgmigrate/util/error.hpp"
+#include "pgmigrate/util/fd.hpp"
 
 extern char** environ;
 
@@ -24,29 +25,6 @@ namespace {
 
 constexpr size_t kStderrTailLines = 15;
 constexpr auto kGracePeriod = std::chrono::seconds(5);
-
-struct Pipe {
-    int read = -1, write = -1;
-    Pipe() {
-        int fds[2];
-        if (::pipe2(fds, O_CLOEXEC) != 0)
-            throw Error(ExitCode::local, fmt::format("pipe failed: {}", std::strerror(errno)));
-        read = fds[0];
-        write = fds[1];
-    }
-    ~Pipe() {
-        close_read();
-        close_write();
-    }
-    void close_read() {
-        if (read >= 0) ::close(read);
-        read = -1;
-    }
-    void close_write() {
-        if (write >= 0) ::close(write);
-        write = -1;
-    }
-};
 
 std::vector<std::string> build_environment(const Command& command) {
     std::map<std::string, std::string> env;
@@ -129,23 +107,23 @@ Outcome run(const Command& command, const LineSink& on_stderr_line) {
     for (auto& s : argv_strings) argv.push_back(s.data());
     argv.push_back(nullptr);
 
-    int stdout_fd = -1;
+    util::Fd stdout_fd;
     if (command.stdout_file) {
-        stdout_fd =
-            ::open(command.stdout_file->c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (stdout_fd < 0)
+        stdout_fd.reset(
+            ::open(command.stdout_file->c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+        if (!stdout_fd.valid())
             throw Error(ExitCode::local,
                         fmt::format("{}: cannot open {}: {}", command.label,
                                     command.stdout_file->string(), std::strerror(errno)));
     }
-    Pipe out_pipe, err_pipe, exec_pipe;
-    int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    util::Pipe out_pipe = util::make_pipe();
+    util::Pipe err_pipe = util::make_pipe();
+    util::Pipe exec_pipe = util::make_pipe();
+    util::Fd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
     pid_t parent = ::getpid();
 
     pid_t pid = ::fork();
     if (pid < 0) {
-        if (stdout_fd >= 0) ::close(stdout_fd);
-        if (devnull >= 0) ::close(devnull);
         throw Error(ExitCode::local,
                     fmt::format("{}: fork failed: {}", command.label, std::strerror(errno)));
     }
@@ -157,28 +135,28 @@ Outcome run(const Command& command, const LineSink& on_stderr_line) {
         sigemptyset(&none);
         ::sigprocmask(SIG_SETMASK, &none, nullptr);
         ::signal(SIGPIPE, SIG_DFL);
-        if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
-        ::dup2(stdout_fd >= 0 ? stdout_fd : out_pipe.write, STDOUT_FILENO);
-        ::dup2(err_pipe.write, STDERR_FILENO);
+        if (devnull.valid()) ::dup2(devnull.get(), STDIN_FILENO);
+        ::dup2(stdout_fd.valid() ? stdout_fd.get() : out_pipe.write.get(), STDOUT_FILENO);
+        ::dup2(err_pipe.write.get(), STDERR_FILENO);
         if (command.program.find('/') != std::string::npos)
             ::execve(command.program.c_str(), argv.data(), envp.data());
         else
             ::execvpe(command.program.c_str(), argv.data(), envp.data());
         int err = errno;
-        ssize_t ignored = ::write(exec_pipe.write, &err, sizeof err);
+        ssize_t ignored = ::write(exec_pipe.write.get(), &err, sizeof err);
         (void)ignored;
         ::_exit(127);
     }
     ::setpgid(pid, pid);  // also from the parent, so the group exists before any kill
-    if (stdout_fd >= 0) ::close(stdout_fd);
-    if (devnull >= 0) ::close(devnull);
-    out_pipe.close_write();
-    err_pipe.close_write();
-    exec_pipe.close_write();
+    stdout_fd.reset();
+    devnull.reset();
+    out_pipe.write.reset();
+    err_pipe.write.reset();
+    exec_pipe.write.reset();
 
     Outcome outcome;
     int exec_errno = 0;
-    if (::read(exec_pipe.read, &exec_errno, sizeof exec_errno) == sizeof exec_errno) {
+    if (::read(exec_pipe.read.get(), &exec_errno, sizeof exec_errno) == sizeof exec_errno) {
         ::waitpid(pid, nullptr, 0);
         throw Error(ExitCode::local, fmt::format("{}: cannot run {}: {}", command.label,
                                                  command.program, std::strerror(exec_errno)));
@@ -193,12 +171,12 @@ Outcome run(const Command& command, const LineSink& on_stderr_line) {
         if (tail.size() > kStderrTailLines) tail.pop_front();
         if (on_stderr_line) on_stderr_line(line);
     };
-    if (stdout_fd >= 0) out_pipe.close_read();
+    if (command.stdout_file) out_pipe.read.reset();
 
     std::optional<std::chrono::steady_clock::time_point> terminated_at;
     bool killed = false;
     char buf[8192];
-    while (out_pipe.read >= 0 || err_pipe.read >= 0) {
+    while (out_pipe.read.valid() || err_pipe.read.valid()) {
         if (cancel::requested() && !terminated_at) {
             ::kill(-pid, SIGTERM);
             terminated_at = std::chrono::steady_clock::now();
@@ -211,21 +189,21 @@ Outcome run(const Command& command, const LineSink& on_stderr_line) {
         }
         pollfd fds[2];
         nfds_t n = 0;
-        if (out_pipe.read >= 0) fds[n++] = {out_pipe.read, POLLIN, 0};
-        if (err_pipe.read >= 0) fds[n++] = {err_pipe.read, POLLIN, 0};
+        if (out_pipe.read.valid()) fds[n++] = {out_pipe.read.get(), POLLIN, 0};
+        if (err_pipe.read.valid()) fds[n++] = {err_pipe.read.get(), POLLIN, 0};
         int ready = ::poll(fds, n, 200);
         if (ready < 0 && errno != EINTR) break;
         for (nfds_t i = 0; i < n; ++i) {
             if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
             ssize_t got = ::read(fds[i].fd, buf, sizeof buf);
             if (got < 0 && errno == EINTR) continue;
-            bool is_err = fds[i].fd == err_pipe.read;
+            bool is_err = fds[i].fd == err_pipe.read.get();
             if (got <= 0) {
                 if (is_err) {
                     err_lines.finish(on_line);
-                    err_pipe.close_read();
+                    err_pipe.read.reset();
                 } else {
-                    out_pipe.close_read();
+                    out_pipe.read.reset();
                 }
             } else if (is_err) {
                 err_lines.feed(buf, static_cast<size_t>(got), on_line);

@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include "pgmigrate/util/fd.hpp"
+
 namespace pgmigrate::pipeline {
 
 // Per-database markers in pg_migrate_state (file name "<encoded db>.<suffix>").
@@ -84,7 +86,7 @@ class RunLock {
     RunLock& operator=(const RunLock&) = delete;
 
   private:
-    int fd_ = -1;
+    util::Fd fd_;
 };
 
 }  // namespace pgmigrate::pipeline
