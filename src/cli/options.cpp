@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 
+#include "pgmigrate/pipeline/delay_patterns.hpp"
 #include "pgmigrate/util/text.hpp"
 
 namespace pgmigrate::cli {
@@ -107,16 +108,6 @@ pg::Endpoint to_endpoint(const SideFlags& f, pg::Side side, bool pass_given,
     if (!f.sslcert.empty()) e.options["sslcert"] = f.sslcert;
     if (!f.sslkey.empty()) e.options["sslkey"] = f.sslkey;
     return e;
-}
-
-std::string validate_delay_pattern(const std::string& pattern) {
-    auto dot = pattern.find('.');
-    if (dot == std::string::npos || dot == 0 || dot + 1 == pattern.size())
-        return fmt::format(
-            "--delay-table-data '{}' must be DATABASE.TABLE_PATTERN or "
-            "DATABASE.SCHEMA.TABLE_PATTERN (e.g. sales.events, sales.fact_*)",
-            pattern);
-    return {};
 }
 
 }  // namespace
@@ -267,12 +258,14 @@ ParseResult parse_command_line(int argc, const char* const* argv) {
         ->envname("PG_MIGRATE_NO_PROGRESS")
         ->group(beh);
     auto* plan_cmd = app.add_subcommand(
-        "plan", "connect to both servers, change nothing, and print what a run would do: "
-                "databases, conflicts, hazards, connection budget, dump space, tools. Takes every "
-                "option of pg-migrate --help");
+        "plan",
+        "connect to both servers, change nothing, and print what a run would do: "
+        "databases, conflicts, hazards, connection budget, dump space, tools. Takes every "
+        "option of pg-migrate --help");
     auto* verify_cmd = app.add_subcommand(
-        "verify", "re-verify a finished migration from scratch (new source snapshot, no cached "
-                  "result): exit 0 when the target equals the source, 1 with the differences");
+        "verify",
+        "re-verify a finished migration from scratch (new source snapshot, no cached "
+        "result): exit 0 when the target equals the source, 1 with the differences");
     for (auto* sub : {plan_cmd, verify_cmd}) sub->fallthrough();
     app.require_subcommand(0, 1);
     app.set_version_flag("-V,--version", std::string("pg-migrate ") + PGMIGRATE_VERSION);
@@ -301,7 +294,7 @@ ParseResult parse_command_line(int argc, const char* const* argv) {
         return result;
     };
     for (const auto& pattern : o.delay_table_data)
-        if (auto err = validate_delay_pattern(pattern); !err.empty()) return usage(err);
+        if (auto err = pipeline::delay_pattern_error(pattern); !err.empty()) return usage(err);
     if (!compress.empty()) {
         o.compress = process::parse_compression(compress);
         if (!o.compress)
