@@ -8,18 +8,15 @@
 #include <cstdlib>
 
 #include "pgmigrate/util/cancel.hpp"
+#include "pgmigrate/util/secrets.hpp"
 #include "pgmigrate/util/text.hpp"
 
 namespace pgmigrate::pg {
 namespace {
 
-// The statement as an error message may show it: first line only, and never a password clause.
+// The statement as an error message may show it: first line only, and never a password.
 std::string first_line(const std::string& sql) {
-    std::string line = util::trim(sql.substr(0, sql.find('\n')));
-    auto upper = line;
-    for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    if (auto pos = upper.find("PASSWORD"); pos != std::string::npos)
-        line = line.substr(0, pos) + "PASSWORD ...";
+    std::string line = util::mask_secrets(util::trim(sql.substr(0, sql.find('\n'))));
     return line.size() > 80 ? line.substr(0, 77) + "..." : line;
 }
 

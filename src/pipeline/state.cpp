@@ -199,32 +199,30 @@ void StateStore::remove(const fs::path& path) const {
                     fmt::format("cannot remove {}: {}", path.string(), ec.message()));
 }
 
-RunLock::RunLock(const fs::path& path) {
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd_ < 0)
+RunLock::RunLock(const fs::path& path)
+    : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
+    if (!fd_.valid())
         throw Error(ExitCode::local, fmt::format("cannot open lock file {}: {}", path.string(),
                                                  std::strerror(errno)));
-    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    if (::flock(fd_.get(), LOCK_EX | LOCK_NB) != 0) {
         std::string holder = util::trim(util::read_file(path).value_or("?"));
-        ::close(fd_);
-        fd_ = -1;
         throw Error(ExitCode::local,
                     fmt::format("another pg-migrate run (PID {}) holds {}; wait for it to finish "
                                 "or stop it",
                                 holder.empty() ? "?" : holder, path.string()));
     }
     std::string pid = std::to_string(::getpid()) + "\n";
-    if (::ftruncate(fd_, 0) == 0) {
-        ssize_t ignored = ::pwrite(fd_, pid.data(), pid.size(), 0);
+    if (::ftruncate(fd_.get(), 0) == 0) {
+        ssize_t ignored = ::pwrite(fd_.get(), pid.data(), pid.size(), 0);
         (void)ignored;
     }
 }
 
 RunLock::~RunLock() {
-    if (fd_ >= 0) {
-        if (::ftruncate(fd_, 0) != 0) {
-        }
-        ::close(fd_);
+    // The PID is wiped while the lock is still held; fd_ closes after this and releases it.
+    if (fd_.valid()) {
+        int ignored = ::ftruncate(fd_.get(), 0);
+        (void)ignored;
     }
 }
 

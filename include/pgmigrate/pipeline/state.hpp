@@ -11,6 +11,8 @@
 
 #include "pgmigrate/pipeline/steps.hpp"
 
+#include "pgmigrate/util/fd.hpp"
+
 namespace pgmigrate::pipeline {
 
 // Files (db names are encoded for the file system, util::encode_file_name):
@@ -87,7 +89,7 @@ class RunLock {
     RunLock& operator=(const RunLock&) = delete;
 
   private:
-    int fd_ = -1;
+    util::Fd fd_;
 };
 
 }  // namespace pgmigrate::pipeline
