@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 
+#include "pgmigrate/pipeline/database_filter.hpp"
 #include "pgmigrate/util/text.hpp"
 
 namespace pgmigrate::cli {
@@ -302,6 +303,12 @@ ParseResult parse_command_line(int argc, const char* const* argv) {
     };
     for (const auto& pattern : o.delay_table_data)
         if (auto err = validate_delay_pattern(pattern); !err.empty()) return usage(err);
+    for (const auto& pattern : o.include_databases)
+        if (auto err = pipeline::database_pattern_error(pattern, "--include-database"))
+            return usage(*err);
+    for (const auto& pattern : o.exclude_databases)
+        if (auto err = pipeline::database_pattern_error(pattern, "--exclude-database"))
+            return usage(*err);
     if (!compress.empty()) {
         o.compress = process::parse_compression(compress);
         if (!o.compress)

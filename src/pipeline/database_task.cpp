@@ -189,7 +189,7 @@ void DatabaseTask::verify(bool delayed_phase) {
     VerifyReport report = compare_counts(src, dst, skip, estimated);
     std::string table = render_verify_report(report);
     spdlog::info("[{}] {}verification:\n{}", db_, delayed_phase ? "delayed " : "", table);
-    ctx_.progress.update(db_, [&](DatabaseProgress& p) { p.rows_verified = report.rows_verified; });
+    ctx_.progress.record_verification(db_, report, delayed_phase);
     if (report.warnings > 0) {
         std::string w =
             fmt::format("{} table(s) differ by estimate (--fast-verify)", report.warnings);

@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <filesystem>
 #include <thread>
 
@@ -15,10 +14,11 @@
 #include "pgmigrate/pipeline/context.hpp"
 #include "pgmigrate/pipeline/database_task.hpp"
 #include "pgmigrate/pipeline/databases.hpp"
+#include "pgmigrate/pipeline/estimates.hpp"
 #include "pgmigrate/pipeline/globals.hpp"
+#include "pgmigrate/pipeline/report.hpp"
 #include "pgmigrate/pipeline/settings.hpp"
 #include "pgmigrate/util/cancel.hpp"
-#include "pgmigrate/util/live_area.hpp"
 #include "pgmigrate/util/text.hpp"
 
 namespace pgmigrate::pipeline {
@@ -45,11 +45,13 @@ void preflight(Context& ctx) {
     {
         auto src = ctx.source(o.from.dbname);
         ctx.source_major = src->server_major();
+        ctx.source_version = src->server_version_text();
         spdlog::info("source: {} (PostgreSQL {})", o.from.describe(), src->server_version_text());
     }
     {
         auto dst = ctx.target(o.to.dbname);
         ctx.target_major = dst->server_major();
+        ctx.target_version = dst->server_version_text();
         spdlog::info("target: {} (PostgreSQL {})", o.to.describe(), dst->server_version_text());
     }
     spdlog::info("client tools: {} (pg_dump {})", ctx.tools.dir.string(), ctx.tools.version.text);
@@ -92,45 +94,6 @@ void prepare_dump_root(Context& ctx, const std::vector<SourceDatabase>& dbs) {
     }
 }
 
-// Redraws the live block on a TTY; logs a status line now and then otherwise.
-class ProgressReporter {
-  public:
-    ProgressReporter(Context& ctx, Clock::time_point started)
-        : ctx_(ctx), started_(started), thread_([this] { loop(); }) {}
-    ~ProgressReporter() {
-        {
-            std::lock_guard lock(mutex_);
-            stop_ = true;
-        }
-        cv_.notify_all();
-        thread_.join();
-        util::LiveArea::instance().update({});
-    }
-
-  private:
-    void loop() {
-        bool live = util::LiveArea::instance().enabled() && ctx_.options.progress;
-        auto last_status = Clock::now();
-        std::unique_lock lock(mutex_);
-        while (!stop_) {
-            cv_.wait_for(lock, std::chrono::milliseconds(live ? 500 : 1000));
-            if (stop_) break;
-            if (live) {
-                util::LiveArea::instance().update(ctx_.progress.live_lines(started_));
-            } else if (Clock::now() - last_status > std::chrono::seconds(30)) {
-                spdlog::info("{}", ctx_.progress.status_line());
-                last_status = Clock::now();
-            }
-        }
-    }
-    Context& ctx_;
-    Clock::time_point started_;
-    std::mutex mutex_;
-    std::condition_variable cv_;
-    bool stop_ = false;
-    std::thread thread_;
-};
-
 ExitCode finish(Context& ctx, Clock::time_point started) {
     auto dbs = ctx.progress.snapshot();
     Clock::time_point regular_done = started;
@@ -138,8 +101,10 @@ ExitCode finish(Context& ctx, Clock::time_point started) {
         if (p.regular_finished) regular_done = std::max(regular_done, *p.regular_finished);
     std::string summary = render_summary(dbs);
     spdlog::info("summary:\n{}", summary);
-    int failed = 0, interrupted = 0;
+    int failed = 0, interrupted = 0, migrated = 0;
     for (const auto& p : dbs) {
+        if (p.skip_reason) continue;  // listed in the summary as not migrated
+        ++migrated;
         if (p.phase == Phase::failed) ++failed;
         if (p.phase != Phase::complete && p.phase != Phase::failed) ++interrupted;
     }
@@ -156,32 +121,45 @@ ExitCode finish(Context& ctx, Clock::time_point started) {
     }
     if (failed > 0) {
         spdlog::error("{} of {} database(s) failed; fix the cause and run again to resume", failed,
-                      dbs.size());
+                      migrated);
         return ExitCode::migration_failed;
     }
-    spdlog::info("all {} database(s) migrated and verified", dbs.size());
+    spdlog::info("all {} database(s) migrated and verified", migrated);
     return ExitCode::ok;
 }
 
-}  // namespace
-
-ExitCode run_migration(const Config& options) {
+ExitCode migrate(const Config& options, Report& report) {
     auto started = Clock::now();
     StateStore(options.state_home).prepare();
     RunLock lock(StateStore(options.state_home).lock_file());
     Context ctx(options, process::find_client_tools(options.pg_bin_dir));
+    ReportCapture capture(report, ctx);  // the board's last state, also when an error unwinds
     preflight(ctx);
 
     TargetSettings settings(ctx);
     if (!options.disable_dst_optimizations) settings.restore_leftover();
 
-    auto dbs = discover_databases(ctx);
+    auto discovered = discover_databases(ctx);
+    const std::string method =
+        options.compress.value_or(process::default_compression(ctx.tools.version.major)).method;
+    std::vector<SourceDatabase> dbs;
     std::vector<std::string> names;
-    for (const auto& db : dbs) {
-        ctx.progress.add(db.name, db.size_bytes);
+    for (auto& db : discovered) {
+        // Carrying postgres/template1 into the target's own needs DatabaseTask support for
+        // Placement::existing (restore without CREATE DATABASE); until then they are listed.
+        if (db.migrated() && db.placement == Placement::existing)
+            db.skip_reason =
+                "carrying it into the target's existing database is not supported "
+                "by this build yet";
+        ctx.progress.add(db, ctx.dump_dir(db.name), estimated_dump_bytes(db.size_bytes, method));
+        if (db.skip_reason) {
+            spdlog::info("[{}] not migrated: {}", db.name, *db.skip_reason);
+            continue;
+        }
         names.push_back(db.name);
+        dbs.push_back(db);
     }
-    spdlog::info("{} database(s) on the source: {}", dbs.size(),
+    spdlog::info("{} database(s) to migrate: {}", names.size(),
                  names.empty() ? std::string("none") : fmt::format("{}", fmt::join(names, ", ")));
     for (const auto& p : ctx.delay_plan.unknown_databases(names))
         spdlog::warn("--delay-table-data {} names a database the source does not have", p);
@@ -221,6 +199,14 @@ ExitCode run_migration(const Config& options) {
     }
     ctx.pool.clear();
     return finish(ctx, started);
+}
+
+}  // namespace
+
+// --report is written on every way out: success, failed databases, an error, a signal.
+ExitCode run_migration(const Config& options) {
+    Report report(options);
+    return report.run([&] { return migrate(options, report); });
 }
 
 }  // namespace pgmigrate::pipeline

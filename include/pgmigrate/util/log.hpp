@@ -3,6 +3,7 @@
 // every line, colour only on a terminal. Registered secrets are masked in every message.
 #include <spdlog/spdlog.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,5 +19,10 @@ void init_logging(spdlog::level::level_enum level, bool live_terminal);
 // A password or other secret that must never be printed; replaced by "********".
 void register_secret(const std::string& secret);
 std::string mask_secrets(std::string text);
+
+// Called with every warning and error message (secrets masked, no timestamp) logged through the
+// installed logger, e.g. to collect them into the run report. Empty: none. One at a time.
+using MessageObserver = std::function<void(spdlog::level::level_enum, const std::string&)>;
+void set_message_observer(MessageObserver observer);
 
 }  // namespace pgmigrate::util
