@@ -186,6 +186,43 @@ void Planner::check_tools() {
               "owners and pg_restore --disable-triggers need one");
 }
 
+// Role attributes as plan_roles writes them, one entry per attribute ("LOGIN",
+// "CONNECTION LIMIT 5", "VALID UNTIL 2030-01-01 00:00:00+00").
+std::vector<std::string> attribute_list(const std::string& text) {
+    std::vector<std::string> words, out;
+    for (size_t start = 0; start < text.size();) {
+        size_t space = text.find(' ', start);
+        if (space == std::string::npos) space = text.size();
+        words.push_back(text.substr(start, space - start));
+        start = space + 1;
+    }
+    for (size_t i = 0; i < words.size(); ++i) {
+        if (words[i] == "CONNECTION" && i + 2 < words.size()) {
+            out.push_back(words[i] + " " + words[i + 1] + " " + words[i + 2]);
+            i += 2;
+        } else if (words[i] == "VALID") {
+            std::string rest = words[i];
+            for (++i; i < words.size(); ++i) rest += " " + words[i];
+            out.push_back(rest);
+        } else {
+            out.push_back(words[i]);
+        }
+    }
+    return out;
+}
+
+// (attributes only the source has, attributes only the target has), each "A B".
+std::pair<std::string, std::string> attribute_difference(const std::string& source,
+                                                         const std::string& target) {
+    auto a = attribute_list(source), b = attribute_list(target);
+    std::vector<std::string> only_a, only_b;
+    for (const auto& x : a)
+        if (std::find(b.begin(), b.end(), x) == b.end()) only_a.push_back(x);
+    for (const auto& x : b)
+        if (std::find(a.begin(), a.end(), x) == a.end()) only_b.push_back(x);
+    return {fmt::format("{}", fmt::join(only_a, " ")), fmt::format("{}", fmt::join(only_b, " "))};
+}
+
 void Planner::check_conflicts() {
     pipeline::StateStore state(c_.state_home);
     auto exists = [&](const std::string& db) {
@@ -222,11 +259,13 @@ void Planner::check_conflicts() {
         if (!role.user_created || name == c_.to.user) continue;
         auto it = dst_.roles.find(name);
         if (it == dst_.roles.end() || it->second.attributes == role.attributes) continue;
-        conflicts_.push_back(fmt::format("role {}: source {}; target {}", name, role.attributes,
-                                         it->second.attributes));
-        warn(fmt::format("role {} exists on the target with other attributes; the globals step "
-                         "sets the source's (source: {}; target: {})",
-                         name, role.attributes, it->second.attributes),
+        auto [source_only, target_only] =
+            attribute_difference(role.attributes, it->second.attributes);
+        conflicts_.push_back(fmt::format("role {}: {} on the source, {} on the target", name,
+                                         source_only, target_only));
+        warn(fmt::format("role {} exists on the target with other attributes ({} on the source, "
+                         "{} on the target); the globals step gives it the source's",
+                         name, source_only, target_only),
              "check that the target's role may change, or --migrate-globals=false");
     }
 }
@@ -423,7 +462,7 @@ void Planner::print() const {
                 "  {}: {}", pattern,
                 tables.empty() ? "no table" : fmt::format("{}", fmt::join(tables, ", "))));
     }
-    line("\ntarget conflicts: " + std::string(conflicts_.empty() ? "none" : ""));
+    line(conflicts_.empty() ? "\ntarget conflicts: none" : "\ntarget conflicts:");
     for (const auto& cf : conflicts_) line("  " + cf);
     line("\nconnection budget:");
     for (const auto& b : budget_lines_) line("  " + b);
@@ -434,7 +473,10 @@ void Planner::print() const {
     int blockers = 0, warnings = 0;
     for (const auto& f : findings_) (f.blocks ? blockers : warnings)++;
     line(fmt::format("\nfindings: {} blocker(s), {} warning(s)", blockers, warnings));
-    for (const auto& f : findings_) {
+    auto sorted = findings_;
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [](const Finding& a, const Finding& b) { return a.blocks && !b.blocks; });
+    for (const auto& f : sorted) {
         line(fmt::format("  {} {}", f.blocks ? "BLOCKER" : "warning", f.what));
         if (!f.fix.empty()) line("          fix: " + f.fix);
     }
