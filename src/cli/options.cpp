@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 
+#include "pgmigrate/pipeline/database_filter.hpp"
 #include "pgmigrate/pipeline/delay_patterns.hpp"
 #include "pgmigrate/util/text.hpp"
 
@@ -307,6 +308,10 @@ std::optional<std::string> to_config(const RawFlags& raw, const CLI::App& app,
                                      const Subcommands& subs, pipeline::Config& o) {
     for (const auto& pattern : o.delay_table_data)
         if (auto err = pipeline::delay_pattern_error(pattern); !err.empty()) return err;
+    for (const auto& pattern : o.include_databases)
+        if (auto err = pipeline::database_pattern_error(pattern, "--include-database")) return err;
+    for (const auto& pattern : o.exclude_databases)
+        if (auto err = pipeline::database_pattern_error(pattern, "--exclude-database")) return err;
     if (!raw.compress.empty()) {
         o.compress = process::parse_compression(raw.compress);
         if (!o.compress)

@@ -99,6 +99,24 @@ std::vector<verify::TableShape> shapes_from_json(const nlohmann::json& doc) {
     return out;
 }
 
+// The comparison as the progress board and the report record it (rows per table, status).
+VerifyReport as_report(const verify::Comparison& c) {
+    VerifyReport r;
+    for (const auto& t : c.tables) {
+        VerifyRow row;
+        row.table = t.table;
+        if (t.source) row.source = t.source->rows;
+        if (t.target) row.dest = t.target->rows;
+        row.status = t.status == verify::Status::ok                  ? VerifyRow::Status::ok
+                     : t.status == verify::Status::missing_on_target ? VerifyRow::Status::missing
+                                                                     : VerifyRow::Status::mismatch;
+        r.rows.push_back(row);
+    }
+    r.failures = c.failures;
+    r.rows_verified = c.rows_verified;
+    return r;
+}
+
 const nlohmann::json& details(const std::map<Step, nlohmann::json>& markers, Step step) {
     return markers.at(step).at("details");
 }
@@ -106,7 +124,11 @@ const nlohmann::json& details(const std::map<Step, nlohmann::json>& markers, Ste
 }  // namespace
 
 DatabaseTask::DatabaseTask(Context& ctx, const SourceDatabase& db)
-    : ctx_(ctx), db_(db.name), source_oid_(db.oid), inputs_(ctx.inputs(db.oid)) {}
+    : ctx_(ctx),
+      db_(db.name),
+      source_oid_(db.oid),
+      into_existing_(db.placement == Placement::existing),
+      inputs_(ctx.inputs(db.oid)) {}
 
 void DatabaseTask::timed(Phase phase, std::chrono::milliseconds DatabaseProgress::*bucket,
                          const std::function<void()>& work) {
@@ -340,10 +362,14 @@ verify::Figures DatabaseTask::target_figures(const std::vector<verify::TableShap
 
 void DatabaseTask::restore() {
     const auto& d = details(markers_, Step::dumped);
-    prepare_target_database(ctx_, db_, definition_from_json(d.at("definition")), inputs_);
-    markers_[Step::created] = *ctx_.state.read_marker(db_, Step::created);
-    auto deferred = foreign_keys_from_json(d.at("deferred_foreign_keys"));
     std::vector<std::string> args;
+    if (into_existing_) {
+        args = prepare_existing_database();
+    } else {
+        prepare_target_database(ctx_, db_, definition_from_json(d.at("definition")), inputs_);
+        markers_[Step::created] = *ctx_.state.read_marker(db_, Step::created);
+    }
+    auto deferred = foreign_keys_from_json(d.at("deferred_foreign_keys"));
     if (!deferred.empty()) {
         // The list pg_restore works from, minus FKs whose referenced rows come later.
         auto list_cmd = ctx_.tool_command(ctx_.tools.pg_restore, ctx_.options.to, db_,
@@ -358,6 +384,28 @@ void DatabaseTask::restore() {
     add_foreign_keys_not_valid(ctx_, db_, deferred);
     mark(Step::restored, {{Step::dumped, execution(Step::dumped)},
                           {Step::created, execution(Step::created)}});
+}
+
+std::vector<std::string> DatabaseTask::prepare_existing_database() {
+    std::string oid;
+    {
+        auto conn = ctx_.target(ctx_.options.to.dbname);
+        auto res = conn->query(pg::sql::kDatabaseOid, {db_});
+        if (res.rows() == 0)
+            throw Error(ExitCode::target,
+                        fmt::format("the {} has no database \"{}\" to carry the source's objects "
+                                    "into; create it or --exclude-database {}",
+                                    ctx_.options.to.describe(), db_, db_));
+        oid = res.get(0, 0);
+    }
+    // A created marker for the target's own database means an earlier restore into it began:
+    // objects it made are dropped first (--clean --if-exists), the rest of the database stays.
+    bool again = markers_.count(Step::created) > 0;
+    mark(Step::created, {}, {{"name", db_}, {"oid", oid}, {"existing", true}});
+    spdlog::info("[{}] restoring into the target's own database \"{}\"{}", db_, db_,
+                 again ? " again (objects of the earlier attempt dropped first)" : "");
+    if (again) return {"--clean", "--if-exists"};
+    return {};
 }
 
 std::string DatabaseTask::moved_on_note(const TableCounts& at_snapshot) {
@@ -398,8 +446,7 @@ void DatabaseTask::verify(bool delayed_phase) {
                      ctx_.options.verify_level == VerifyLevel::checksums ? "row checksums"
                                                                           : "row counts",
                      rendered);
-        ctx_.progress.update(db_,
-                             [&](DatabaseProgress& p) { p.rows_verified += comparison.rows_verified; });
+        ctx_.progress.record_verification(db_, as_report(comparison), delayed_phase);
         if (!comparison.ok()) {
             auto diffs = comparison.differences();
             throw Error(ExitCode::migration_failed,
@@ -428,6 +475,7 @@ std::string DatabaseTask::verify_estimates() {
     VerifyReport report = compare_counts(src, dst, skip, estimated);
     std::string table = render_verify_report(report);
     spdlog::info("[{}] verification (estimates, --fast-verify):\n{}", db_, table);
+    ctx_.progress.record_verification(db_, report, false);
     if (report.warnings > 0) {
         std::string w =
             fmt::format("{} table(s) differ by estimate (--fast-verify)", report.warnings);
@@ -444,6 +492,12 @@ std::string DatabaseTask::verify_estimates() {
 // the target's, and the database's own properties.
 void DatabaseTask::verify_schema() {
     if (ctx_.options.verify_level != VerifyLevel::checksums) return;
+    if (into_existing_) {
+        spdlog::info("[{}] schema not compared: the target's own database may hold objects of "
+                     "its own (tables and rows were)",
+                     db_);
+        return;
+    }
     ctx_.progress.enter(db_, Phase::verifying);
     SlotGuard slot(ctx_.count_slots);
     auto source_sql = verify::schema_from_dump(ctx_.state.dump_dir(db_), ctx_.tools.pg_restore, {});

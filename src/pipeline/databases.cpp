@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "pgmigrate/pg/catalog.hpp"
 #include "pgmigrate/pg/quote.hpp"
 #include "pgmigrate/pipeline/context.hpp"
@@ -22,13 +24,51 @@ bool is_list_setting(const std::string& name) {
 
 }  // namespace
 
+const char* placement_name(Placement placement) {
+    return placement == Placement::existing ? "existing" : "create";
+}
+
+std::vector<SourceDatabase> decide_databases(std::vector<DatabaseRow> rows,
+                                             const DatabaseFilter& filter) {
+    std::stable_sort(rows.begin(), rows.end(), [](const DatabaseRow& a, const DatabaseRow& b) {
+        return a.size_bytes != b.size_bytes ? a.size_bytes < b.size_bytes : a.name < b.name;
+    });
+    std::vector<SourceDatabase> out;
+    for (const auto& row : rows) {
+        SourceDatabase db;
+        db.name = row.name;
+        db.oid = row.oid;
+        db.size_bytes = row.size_bytes;
+        bool carried_into_existing = row.name == "postgres" || row.name == "template1";
+        if (row.name == "template0")
+            db.skip_reason = "template0 never changes; the target has its own";
+        else if (row.is_template && row.name != "template1")
+            db.skip_reason = "a template database (datistemplate); create it on the target by hand";
+        else if (!row.allow_connections)
+            db.skip_reason = "datallowconn is false (nobody can connect to dump it)";
+        else if (auto why = filter.rejection(row.name))
+            db.skip_reason = *why;
+        if (carried_into_existing) db.placement = Placement::existing;
+        out.push_back(std::move(db));
+    }
+    return out;
+}
+
+std::vector<SourceDatabase> discover_databases(pg::Connection& source,
+                                               const DatabaseFilter& filter) {
+    auto res = source.query(pg::sql::kDiscoverDatabases);
+    std::vector<DatabaseRow> rows;
+    for (int i = 0; i < res.rows(); ++i)
+        rows.push_back({res.get(i, 0),
+                        res.is_null(i, 1) ? 0 : static_cast<std::uint64_t>(res.get_int(i, 1)),
+                        res.get(i, 2) == "t", res.get(i, 3) == "t", res.get(i, 4)});
+    return decide_databases(std::move(rows), filter);
+}
+
 std::vector<SourceDatabase> discover_databases(Context& ctx) {
     auto conn = ctx.source(ctx.options.from.dbname);
-    auto res = conn->query(pg::sql::kDiscoverDatabases);
-    std::vector<SourceDatabase> dbs;
-    for (int i = 0; i < res.rows(); ++i)
-        dbs.push_back({res.get(i, 0), res.get(i, 2), static_cast<std::uint64_t>(res.get_int(i, 1))});
-    return dbs;
+    return discover_databases(
+        *conn, DatabaseFilter(ctx.options.include_databases, ctx.options.exclude_databases));
 }
 
 DatabaseDefinition read_definition(pg::Connection& source, const std::string& db) {
@@ -218,6 +258,7 @@ void drop_database_by_oid(Context& ctx, pg::Connection& conn, const std::string&
 
 void drop_recorded_database(Context& ctx, const nlohmann::json& created_marker) {
     const auto& d = created_marker.at("details");
+    if (d.value("existing", false)) return;  // the target's own postgres/template1: never dropped
     std::string oid = d.value("oid", "");
     std::string name = d.value("name", "");
     auto conn = ctx.target(ctx.options.to.dbname);

@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <filesystem>
 #include <thread>
 
@@ -15,11 +14,12 @@
 #include "pgmigrate/pipeline/context.hpp"
 #include "pgmigrate/pipeline/database_task.hpp"
 #include "pgmigrate/pipeline/databases.hpp"
+#include "pgmigrate/pipeline/estimates.hpp"
 #include "pgmigrate/pipeline/globals.hpp"
 #include "pgmigrate/pipeline/preflight.hpp"
+#include "pgmigrate/pipeline/report.hpp"
 #include "pgmigrate/pipeline/settings.hpp"
 #include "pgmigrate/util/cancel.hpp"
-#include "pgmigrate/util/live_area.hpp"
 #include "pgmigrate/util/text.hpp"
 
 namespace pgmigrate::pipeline {
@@ -105,45 +105,6 @@ void prepare_dump_root(Context& ctx, const std::vector<SourceDatabase>& dbs) {
     }
 }
 
-// Redraws the live block on a TTY; logs a status line now and then otherwise.
-class ProgressReporter {
-  public:
-    ProgressReporter(Context& ctx, Clock::time_point started)
-        : ctx_(ctx), started_(started), thread_([this] { loop(); }) {}
-    ~ProgressReporter() {
-        {
-            std::lock_guard lock(mutex_);
-            stop_ = true;
-        }
-        cv_.notify_all();
-        thread_.join();
-        util::LiveArea::instance().update({});
-    }
-
-  private:
-    void loop() {
-        bool live = util::LiveArea::instance().enabled() && ctx_.options.progress;
-        auto last_status = Clock::now();
-        std::unique_lock lock(mutex_);
-        while (!stop_) {
-            cv_.wait_for(lock, std::chrono::milliseconds(live ? 500 : 1000));
-            if (stop_) break;
-            if (live) {
-                util::LiveArea::instance().update(ctx_.progress.live_lines(started_));
-            } else if (Clock::now() - last_status > std::chrono::seconds(30)) {
-                spdlog::info("{}", ctx_.progress.status_line());
-                last_status = Clock::now();
-            }
-        }
-    }
-    Context& ctx_;
-    Clock::time_point started_;
-    std::mutex mutex_;
-    std::condition_variable cv_;
-    bool stop_ = false;
-    std::thread thread_;
-};
-
 ExitCode finish(Context& ctx, Clock::time_point started) {
     auto dbs = ctx.progress.snapshot();
     Clock::time_point regular_done = started;
@@ -151,8 +112,10 @@ ExitCode finish(Context& ctx, Clock::time_point started) {
         if (p.regular_finished) regular_done = std::max(regular_done, *p.regular_finished);
     std::string summary = render_summary(dbs);
     spdlog::info("summary:\n{}", summary);
-    int failed = 0, interrupted = 0;
+    int failed = 0, interrupted = 0, migrated = 0;
     for (const auto& p : dbs) {
+        if (p.skip_reason) continue;  // listed in the summary as not migrated
+        ++migrated;
         if (p.phase == Phase::failed) ++failed;
         if (p.phase != Phase::complete && p.phase != Phase::failed) ++interrupted;
     }
@@ -169,26 +132,29 @@ ExitCode finish(Context& ctx, Clock::time_point started) {
     }
     if (failed > 0) {
         spdlog::error("{} of {} database(s) failed; fix the cause and run again to resume", failed,
-                      dbs.size());
+                      migrated);
         return ExitCode::migration_failed;
     }
-    spdlog::info("all {} database(s) migrated and verified in this run (verified: row counts "
-                 "against each dump's snapshot{})",
-                 dbs.size(), ctx.options.fast_verify ? "; estimates with --fast-verify" : "");
+    spdlog::info("all {} database(s) migrated and verified in this run (verified: {})", migrated,
+                 ctx.options.fast_verify ? "row estimates (--fast-verify)"
+                 : ctx.options.verify_level == VerifyLevel::checksums
+                     ? "checksums + schema, against each dump's snapshot"
+                     : "row counts, against each dump's snapshot");
     return ExitCode::ok;
 }
 
-}  // namespace
-
-ExitCode run_migration(const Config& given) {
+ExitCode migrate(const Config& given, Report& report) {
     auto started = Clock::now();
     StateStore(given.state_home, given.dump_root).prepare();
     RunLock lock(StateStore(given.state_home, given.dump_root).lock_file());
     Preflight pre = run_preflight(given);
     Context ctx(with_budget(given, pre.budget), pre.tools);
     const Config& options = ctx.options;
+    ReportCapture capture(report, ctx);  // the board's last state, also when an error unwinds
     ctx.source_major = pre.source.major;
     ctx.target_major = pre.target.major;
+    ctx.source_version = pre.source.version_text;
+    ctx.target_version = pre.target.version_text;
     ctx.source_identity = pre.source.identity;
     ctx.target_identity = pre.target.identity;
     ctx.compression_argument = pre.compression_argument;
@@ -200,13 +166,19 @@ ExitCode run_migration(const Config& given) {
     restart_requested(ctx);  // before the identity check: --reset-state may clear it
     check_state_identity(ctx);
 
-    auto dbs = discover_databases(ctx);
+    std::vector<SourceDatabase> dbs;
     std::vector<std::string> names;
-    for (const auto& db : dbs) {
-        ctx.progress.add(db.name, db.size_bytes);
+    for (auto& db : discover_databases(ctx)) {
+        ctx.progress.add(db, ctx.state.dump_dir(db.name),
+                         estimated_dump_bytes(db.size_bytes, pre.compression_method));
+        if (db.skip_reason) {
+            spdlog::info("[{}] not migrated: {}", db.name, *db.skip_reason);
+            continue;
+        }
         names.push_back(db.name);
+        dbs.push_back(db);
     }
-    spdlog::info("{} database(s) on the source: {}", dbs.size(),
+    spdlog::info("{} database(s) to migrate: {}", names.size(),
                  names.empty() ? std::string("none") : fmt::format("{}", fmt::join(names, ", ")));
     for (const auto& p : ctx.delay_plan.unknown_databases(names))
         spdlog::warn("--delay-table-data {} names a database the source does not have", p);
@@ -252,6 +224,14 @@ ExitCode run_migration(const Config& given) {
     }
     ctx.pool.clear();
     return finish(ctx, started);
+}
+
+}  // namespace
+
+// --report is written on every way out: success, failed databases, an error, a signal.
+ExitCode run_migration(const Config& options) {
+    Report report(options);
+    return report.run([&] { return migrate(options, report); });
 }
 
 }  // namespace pgmigrate::pipeline

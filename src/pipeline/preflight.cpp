@@ -73,6 +73,7 @@ Preflight run_preflight(const Config& config) {
     auto spec = config.compress.value_or(process::default_compression(p.tools.version.major));
     p.compression_argument = process::compression_argument(spec, p.tools.version.major);
     p.compression = process::to_string(spec);
+    p.compression_method = spec.method;
     spdlog::info("dump compression: {}", p.compression);
 
     p.budget = fit_budget(budget_for(config), p.source.limits, p.target.limits, p.budget_notes);

@@ -13,6 +13,16 @@
 namespace pgmigrate::util {
 namespace {
 
+std::mutex g_observer_mutex;
+MessageObserver g_observer;
+
+void notify_observer(spdlog::level::level_enum level, const spdlog::details::log_msg& msg) {
+    if (level < spdlog::level::warn) return;
+    std::lock_guard lock(g_observer_mutex);
+    if (g_observer)
+        g_observer(level, mask_secrets(std::string(msg.payload.data(), msg.payload.size())));
+}
+
 // Sends formatted lines through LiveArea so they never tear the live progress block.
 class StderrSink final : public spdlog::sinks::base_sink<std::mutex> {
   public:
@@ -25,6 +35,7 @@ class StderrSink final : public spdlog::sinks::base_sink<std::mutex> {
         std::string line = mask_secrets(fmt::to_string(formatted));
         if (colour_) line = colourise(msg.level, line);
         LiveArea::instance().print_above(line);
+        notify_observer(msg.level, msg);
     }
     void flush_() override {}
 
@@ -92,6 +103,11 @@ void init_logging(spdlog::level::level_enum level, bool live_terminal) {
     logger->flush_on(spdlog::level::trace);
     spdlog::set_default_logger(logger);
     if (live_terminal) LiveArea::instance().enable();
+}
+
+void set_message_observer(MessageObserver observer) {
+    std::lock_guard lock(g_observer_mutex);
+    g_observer = std::move(observer);
 }
 
 }  // namespace pgmigrate::util

@@ -5,12 +5,20 @@
 
 namespace pgmigrate::pg::sql {
 
-// (datname, size_bytes, oid): user databases to migrate, smallest first.
+// (datname, size_bytes, datistemplate, datallowconn, oid): every database of the server,
+// smallest first; pipeline/databases decides which are migrated. size_bytes is NULL where the
+// user may not connect (pg_database_size would fail).
 inline constexpr const char* kDiscoverDatabases = R"SQL(
-SELECT d.datname, pg_database_size(d.oid), d.oid
+SELECT d.datname,
+       CASE WHEN has_database_privilege(d.oid, 'CONNECT') THEN pg_database_size(d.oid) END,
+       d.datistemplate, d.datallowconn, d.oid
   FROM pg_database d
- WHERE NOT d.datistemplate AND d.datallowconn AND d.datname <> 'postgres'
- ORDER BY 2, 1)SQL";
+ ORDER BY 2 NULLS FIRST, 1)SQL";
+
+// (datname, size_bytes) of every database the user may connect to (progress: bytes restored).
+inline constexpr const char* kDatabaseSizes = R"SQL(
+SELECT datname, pg_database_size(oid) FROM pg_database
+ WHERE datallowconn AND has_database_privilege(oid, 'CONNECT'))SQL";
 
 // (owner, encoding, collate, ctype, connlimit, comment, provider, icu_locale) of database $1.
 // provider is 'c' (libc), 'i' (icu) or 'b' (builtin); icu_locale is NULL for libc.
@@ -140,5 +148,30 @@ SELECT c.oid, n.nspname, t.relname, c.conname, pg_get_constraintdef(c.oid), c.co
 // (setval result): puts sequence $1 (a qualified, quoted name) at value $2 with is_called $3.
 inline constexpr const char* kSetSequence =
     "SELECT pg_catalog.setval($1::regclass, $2::bigint, $3::boolean)";
+
+// ---- pg-migrate plan (read-only) ----
+
+// (rolname, attributes, password kind, user-created): every role. attributes is a canonical
+// text ("SUPERUSER NOINHERIT ... CONNECTION LIMIT -1 VALID UNTIL <ts>") comparable across
+// servers; password kind is md5, scram-sha-256, other or NULL (none, or not readable without
+// superuser: with_passwords false reads pg_roles). server_version as PQserverVersion.
+std::string plan_roles(int server_version, bool with_passwords);
+
+// (setting) of password_encryption.
+inline constexpr const char* kPasswordEncryption = "SELECT current_setting('password_encryption')";
+
+// (name): extensions the server can install.
+inline constexpr const char* kAvailableExtensions =
+    "SELECT name FROM pg_available_extensions ORDER BY 1";
+
+// (datname): every database of the server.
+inline constexpr const char* kDatabaseNames = "SELECT datname FROM pg_database ORDER BY 1";
+
+// One row of facts about the connected database, for plan and its hazards:
+// (tables, large objects, extensions "name version, ...", tables WITH OIDS (qualified names,
+// NULL from 12 on, where they cannot exist), columns of the types removed in 12 (abstime,
+// reltime, tinterval and their arrays: "schema.table.column type, ..."), user-defined postfix
+// operators (gone in 14: "op(left,NONE), ..."), user functions). Lists are NULL when empty.
+std::string plan_database_facts(int server_version);
 
 }  // namespace pgmigrate::pg::sql

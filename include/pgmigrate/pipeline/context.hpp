@@ -4,8 +4,8 @@
 #include <semaphore>
 #include <string>
 
-#include "pgmigrate/pipeline/config.hpp"
 #include "pgmigrate/pg/pool.hpp"
+#include "pgmigrate/pipeline/config.hpp"
 #include "pgmigrate/pipeline/delay_patterns.hpp"
 #include "pgmigrate/pipeline/progress.hpp"
 #include "pgmigrate/pipeline/state.hpp"
@@ -31,7 +31,8 @@ class Context {
 
     int source_major = 0;
     int target_major = 0;
-    std::string compression_argument;  // pg_dump -Z value
+    std::string source_version, target_version;       // "15.18", as the servers report them
+    std::string compression_argument;                 // pg_dump -Z value
     ServerIdentity source_identity, target_identity;  // read in preflight
 
     // This run's step inputs for a database whose source OID is source_db_oid.

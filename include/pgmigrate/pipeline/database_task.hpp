@@ -40,6 +40,8 @@ class DatabaseTask {
 
     void dump();
     void restore();
+    // Restore arguments for the target's own database of this name (records it as created).
+    std::vector<std::string> prepare_existing_database();
     void delayed_dump();
     void delayed_load();
     // pg_dump -Fd into dir (emptied first) / pg_restore from dir, with the common arguments.
@@ -64,6 +66,7 @@ class DatabaseTask {
     Context& ctx_;
     std::string db_;
     std::string source_oid_;
+    bool into_existing_ = false;  // postgres/template1: restored into the target's own database
     StepInputs inputs_;
     std::map<Step, nlohmann::json> markers_;  // valid markers (kept or written by this run)
     bool earlier_delayed_load_ = false;  // an earlier run loaded (some) delayed rows

@@ -1,7 +1,7 @@
 #pragma once
-// Steps 2 and 5: which databases the source has, and creating each on the target as it was:
-// owner, encoding, locale (and provider), connection limit, comment, database GRANTs, and
-// ALTER DATABASE/ROLE ... SET.
+// Steps 2 and 5: which databases the source has (and which of them a run takes), and creating each
+// on the target as it was: owner, encoding, locale (and provider), connection limit, comment,
+// database GRANTs, and ALTER DATABASE/ROLE ... SET.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pgmigrate/pipeline/database_filter.hpp"
 #include "pgmigrate/pipeline/steps.hpp"
 
 namespace pgmigrate::pg {
@@ -19,13 +20,40 @@ namespace pgmigrate::pipeline {
 
 class Context;
 
+// Where a source database goes on the target: a database of its own that pg-migrate creates,
+// or the target's existing database of the same name (postgres and template1: their user
+// objects are carried into the target's own, as pg_dumpall does; no CREATE DATABASE).
+enum class Placement { create, existing };
+const char* placement_name(Placement placement);
+
 struct SourceDatabase {
     std::string name;
     std::string oid;
     std::uint64_t size_bytes = 0;
+    Placement placement = Placement::create;
+    std::optional<std::string> skip_reason;  // set: not migrated, and why
+
+    bool migrated() const { return !skip_reason; }
 };
 
-// Databases of the source (not templates, not postgres, connectable), smallest first.
+// One row of the source's pg_database, as the discovery query reads it.
+struct DatabaseRow {
+    std::string name;
+    std::uint64_t size_bytes = 0;
+    bool is_template = false;
+    bool allow_connections = true;
+    std::string oid;
+};
+
+// The decision for every row: template0, other templates and databases that allow no
+// connections are skipped; then the filter; postgres and template1 go into the target's
+// existing databases. Smallest first, then by name.
+std::vector<SourceDatabase> decide_databases(std::vector<DatabaseRow> rows,
+                                             const DatabaseFilter& filter);
+
+// Every database of the source with its decision (see decide_databases).
+std::vector<SourceDatabase> discover_databases(pg::Connection& source,
+                                               const DatabaseFilter& filter);
 std::vector<SourceDatabase> discover_databases(Context& ctx);
 
 struct DatabaseDefinition {

@@ -29,6 +29,7 @@ struct Preflight {
     process::ClientTools tools;
     std::string compression_argument;  // pg_dump -Z value
     std::string compression;           // as the operator reads it ("zstd:5", "none")
+    std::string compression_method;    // "zstd", "gzip", "lz4", "none"
     Budget budget;
     std::vector<std::string> budget_notes;  // each lowered flag
 };

@@ -5,7 +5,9 @@
 
 namespace pgmigrate::plan {
 
-// ok when the run can go ahead, migration_failed when something blocks it.
+// Prints what a run with this config would do and what stands in its way; writes nothing but
+// the --report file, takes no state lock, changes neither server. ok when the run can go
+// ahead, migration_failed when something blocks it (each blocker printed with its fix).
 ExitCode run_plan(const pipeline::Config& config);
 
 }  // namespace pgmigrate::plan

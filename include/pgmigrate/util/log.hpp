@@ -4,6 +4,7 @@
 // (util/secrets.hpp).
 #include <spdlog/spdlog.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,5 +16,10 @@ std::optional<spdlog::level::level_enum> parse_log_level(std::string_view text);
 
 // Installs the stderr logger. live_terminal: stderr is a TTY and the live display may be used.
 void init_logging(spdlog::level::level_enum level, bool live_terminal);
+
+// Called with every warning and error message (secrets masked, no timestamp) logged through the
+// installed logger, e.g. to collect them into the run report. Empty: none. One at a time.
+using MessageObserver = std::function<void(spdlog::level::level_enum, const std::string&)>;
+void set_message_observer(MessageObserver observer);
 
 }  // namespace pgmigrate::util
