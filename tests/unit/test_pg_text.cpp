@@ -2,7 +2,6 @@
 
 #include "pgmigrate/pg/endpoint.hpp"
 #include "pgmigrate/pg/quote.hpp"
-#include "pgmigrate/pg/sql_script.hpp"
 
 using namespace pgmigrate::pg;
 
@@ -30,26 +29,4 @@ TEST_CASE("child conninfo never carries the password; the environment does") {
     REQUIRE(env.size() == 1);
     CHECK(env[0] == std::pair<std::string, std::string>{"PGPASSWORD", "S3cret!"});
     CHECK(e.describe("x") == "source server db.example:6543, database \"x\", user admin");
-}
-
-TEST_CASE("split_script respects quotes, dollar quotes, comments and meta-commands") {
-    auto items = split_script(
-        "\\restrict abc\n"
-        "SET x = 'a;b';\n"
-        "-- comment; with semicolon\n"
-        "COMMENT ON ROLE \"r;1\" IS 'multi\nline; text';\n"
-        "DO $body$ BEGIN PERFORM 1; END $body$;\n"
-        "\\unrestrict abc\n");
-    REQUIRE(items.size() == 5);
-    CHECK(items[0].meta);
-    CHECK(items[1].text == "SET x = 'a;b'");
-    CHECK(items[2].text == "COMMENT ON ROLE \"r;1\" IS 'multi\nline; text'");
-    CHECK(items[3].text == "DO $body$ BEGIN PERFORM 1; END $body$");
-    CHECK(items[4].meta);
-}
-
-TEST_CASE("read_identifier reads quoted and bare names") {
-    CHECK(read_identifier(" \"Mixed \"\"Q\"\"\" WITH").first == "Mixed \"Q\"");
-    CHECK(read_identifier("Postgres WITH").first == "postgres");
-    CHECK(read_identifier("app_user;").first == "app_user");
 }
