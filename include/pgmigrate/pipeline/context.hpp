@@ -4,8 +4,8 @@
 #include <semaphore>
 #include <string>
 
-#include "pgmigrate/pipeline/config.hpp"
 #include "pgmigrate/pg/pool.hpp"
+#include "pgmigrate/pipeline/config.hpp"
 #include "pgmigrate/pipeline/delay_patterns.hpp"
 #include "pgmigrate/pipeline/progress.hpp"
 #include "pgmigrate/pipeline/state.hpp"
@@ -46,7 +46,9 @@ class Context {
     std::filesystem::path delayed_dump_dir(const std::string& db) const;
 };
 
-// RAII hold of one semaphore slot.
+// RAII hold of one semaphore slot. Waiting polls try_acquire_for so that cancellation is seen;
+// keep the polling (not acquire()): libstdc++ 12's counting_semaphore can lose a wakeup (GCC PR
+// 98033), and a timed wait recovers from one.
 class SlotGuard {
   public:
     explicit SlotGuard(std::counting_semaphore<>& sem);
