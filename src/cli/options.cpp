@@ -128,6 +128,16 @@ struct Subcommands {
     CLI::App* verify = nullptr;
 };
 
+// A repeatable option whose environment variable holds a comma-separated list.
+CLI::Option* add_list_option(CLI::App& app, const std::string& name, std::vector<std::string>& into,
+                             const std::string& help, const std::string& env) {
+    return app.add_option(name, into, help)
+        ->envname(env)
+        ->delimiter(',')
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+        ->group(kBehaviour);
+}
+
 void add_parallelism_flags(CLI::App& app, pipeline::Config& o, RawFlags& raw) {
     app.add_option("--dump-jobs", o.dump_jobs, "pg_dump -j per database")
         ->envname("PG_MIGRATE_DUMP_JOBS")
@@ -184,14 +194,11 @@ void add_behaviour_flags(CLI::App& app, pipeline::Config& o, RawFlags& raw) {
                  "tables become warnings")
         ->envname("PG_MIGRATE_FAST_VERIFY")
         ->group(kBehaviour);
-    app.add_option("--delay-table-data", o.delay_table_data,
-                   "DATABASE.TABLE_PATTERN or DATABASE.SCHEMA.TABLE_PATTERN (* and ? globs); "
-                   "repeatable: load these tables' data after the rest, with secondary indexes "
-                   "dropped during the load")
-        ->envname("PG_MIGRATE_DELAY_TABLE_DATA")
-        ->delimiter(',')
-        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
-        ->group(kBehaviour);
+    add_list_option(app, "--delay-table-data", o.delay_table_data,
+                    "DATABASE.TABLE_PATTERN or DATABASE.SCHEMA.TABLE_PATTERN (* and ? globs); "
+                    "repeatable: load these tables' data after the rest, with secondary indexes "
+                    "dropped during the load",
+                    "PG_MIGRATE_DELAY_TABLE_DATA");
     app.add_option("--compress", raw.compress,
                    "pg_dump compression: none | gzip:N | lz4:N | zstd:N [default: zstd:5 with "
                    "pg_dump 16+, none before]")
@@ -217,22 +224,16 @@ void add_behaviour_flags(CLI::App& app, pipeline::Config& o, RawFlags& raw) {
 
 // Which databases, what state, and what the run reports.
 void add_selection_and_output_flags(CLI::App& app, pipeline::Config& o, RawFlags& raw) {
-    app.add_option("--include-database", o.include_databases,
-                   "migrate only source databases matching PATTERN (pg_dumpall rules: * and ?, "
-                   "\"quoted\" exact); repeatable")
-        ->envname("PG_MIGRATE_INCLUDE_DATABASE")
-        ->type_name("PATTERN")
-        ->delimiter(',')
-        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
-        ->group(kBehaviour);
-    app.add_option("--exclude-database", o.exclude_databases,
-                   "skip source databases matching PATTERN (as pg_dumpall --exclude-database); "
-                   "repeatable")
-        ->envname("PG_MIGRATE_EXCLUDE_DATABASE")
-        ->type_name("PATTERN")
-        ->delimiter(',')
-        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
-        ->group(kBehaviour);
+    add_list_option(app, "--include-database", o.include_databases,
+                    "migrate only source databases matching PATTERN (pg_dumpall rules: * and ?, "
+                    "\"quoted\" exact); repeatable",
+                    "PG_MIGRATE_INCLUDE_DATABASE")
+        ->type_name("PATTERN");
+    add_list_option(app, "--exclude-database", o.exclude_databases,
+                    "skip source databases matching PATTERN (as pg_dumpall --exclude-database); "
+                    "repeatable",
+                    "PG_MIGRATE_EXCLUDE_DATABASE")
+        ->type_name("PATTERN");
     app.add_option("--restart-database", o.restart_databases,
                    "forget this database's state (dropping the target database pg-migrate "
                    "created) and migrate it from the start; repeatable")
