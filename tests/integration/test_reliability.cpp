@@ -120,15 +120,25 @@ TEST_CASE("a killed pg_restore fails that database with its signal; the re-run c
 
 TEST_CASE("the target restarting in the middle of a restore; the re-run completes") {
     Pair p;
+    int port = p.target.port();
+    bool restarted = false;
     MigrateOptions o;
-    o.kill_when = [&p](const std::string& l) {
-        if (l.find("] restoring") == std::string::npos) return false;
-        p.target.restart();
+    o.kill_when = [&](const std::string& l) {
+        if (restarted || l.find("] restoring") == std::string::npos) return false;
+        // Restart once a pg_restore of this run exists, so the restart lands during the restore.
+        std::string cmd = "pgrep -f '[p]g_restore.*port=" + std::to_string(port) + "' >/dev/null";
+        for (int i = 0; i < 500 && !restarted; ++i) {
+            restarted = std::system(cmd.c_str()) == 0;
+            if (!restarted) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        if (restarted) p.target.restart();
         return false;
     };
     auto run = run_pg_migrate(p.source, p.target, p.home.path(), o);
     INFO(run.output);
-    CHECK((run.exit_code == 0 || run.exit_code == 1));
+    REQUIRE(restarted);
+    CHECK(run.exit_code == 1);
+    CHECK(run.contains("failed while restoring"));
     p.expect_complete_rerun();
 }
 
