@@ -30,6 +30,15 @@ MigrateOptions kill_on(const std::string& needle, int signo) {
     return o;
 }
 
+// Runs a shell command every 10 ms until it succeeds, for up to 5 s. Whether it did.
+bool until_it_succeeds(const std::string& command) {
+    for (int i = 0; i < 500; ++i) {
+        if (std::system(command.c_str()) == 0) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+}
+
 std::string read_all(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
     return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -101,12 +110,9 @@ TEST_CASE("a killed pg_restore fails that database with its signal; the re-run c
     MigrateOptions o;
     o.kill_when = [&](const std::string& l) {
         if (killed || l.find("] restoring") == std::string::npos) return false;
-        // Poll until a pg_restore of this run exists, then kill it (never pg-migrate itself).
-        std::string cmd = "pkill -KILL -f '[p]g_restore.*port=" + std::to_string(port) + "'";
-        for (int i = 0; i < 500 && !killed; ++i) {
-            killed = std::system(cmd.c_str()) == 0;
-            if (!killed) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        }
+        // Once a pg_restore of this run exists, kill it (never pg-migrate itself).
+        killed =
+            until_it_succeeds("pkill -KILL -f '[p]g_restore.*port=" + std::to_string(port) + "'");
         return false;
     };
     auto run = run_pg_migrate(p.source, p.target, p.home.path(), o);
@@ -126,11 +132,8 @@ TEST_CASE("the target restarting in the middle of a restore; the re-run complete
     o.kill_when = [&](const std::string& l) {
         if (restarted || l.find("] restoring") == std::string::npos) return false;
         // Restart once a pg_restore of this run exists, so the restart lands during the restore.
-        std::string cmd = "pgrep -f '[p]g_restore.*port=" + std::to_string(port) + "' >/dev/null";
-        for (int i = 0; i < 500 && !restarted; ++i) {
-            restarted = std::system(cmd.c_str()) == 0;
-            if (!restarted) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        }
+        restarted = until_it_succeeds("pgrep -f '[p]g_restore.*port=" + std::to_string(port) +
+                                      "' >/dev/null");
         if (restarted) p.target.restart();
         return false;
     };
