@@ -42,47 +42,49 @@ struct SideFlags {
     std::string sslmode, sslrootcert, sslcert, sslkey;
 };
 
+// The environment variable of a flag: PG_MIGRATE_ and the long name in capitals, '-' as '_'
+// (--dump-jobs: PG_MIGRATE_DUMP_JOBS), so no option can be given a name that breaks the rule.
+std::string env_name(const std::string& flags) {
+    std::string name = flags.substr(flags.rfind(',') + 1);
+    std::string env = "PG_MIGRATE_";
+    for (char c : name.substr(name.find_first_not_of('-')))
+        env += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return env;
+}
+
+template <typename T>
+CLI::Option* env_option(CLI::App& app, const std::string& flags, T& into, const std::string& help,
+                        const std::string& group) {
+    return app.add_option(flags, into, help)->envname(env_name(flags))->group(group);
+}
+
+CLI::Option* env_flag(CLI::App& app, const std::string& flags, bool& into, const std::string& help,
+                      const std::string& group) {
+    return app.add_flag(flags, into, help)->envname(env_name(flags))->group(group);
+}
+
 void add_side(CLI::App& app, SideFlags& f, const std::string& side, const std::string& what,
               const std::string& default_pass, const std::string& db_purpose) {
-    std::string env = "PG_MIGRATE_" + util::to_lower(side);
-    for (auto& c : env) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     const std::string group = what + " connection";
-    app.add_option("--" + side + "-host", f.host, what + " host")
-        ->envname(env + "_HOST")
+    env_option(app, "--" + side + "-host", f.host, what + " host", group)->capture_default_str();
+    env_option(app, "--" + side + "-port", f.port, what + " port", group)
         ->capture_default_str()
-        ->group(group);
-    app.add_option("--" + side + "-port", f.port, what + " port")
-        ->envname(env + "_PORT")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 65535))
-        ->group(group);
-    app.add_option("--" + side + "-user", f.user, what + " user (a superuser)")
-        ->envname(env + "_USER")
-        ->capture_default_str()
-        ->group(group);
-    app.add_option("--" + side + "-pass", f.pass,
-                   what + " password [default: " + default_pass +
-                       " unless PGPASSWORD, PGPASSFILE or ~/.pgpass supplies one]")
-        ->envname(env + "_PASS")
-        ->group(group);
-    app.add_option("--" + side + "-db", f.db, what + " database for " + db_purpose)
-        ->envname(env + "_DB")
-        ->capture_default_str()
-        ->group(group);
-    app.add_option("--" + side + "-sslmode", f.sslmode, what + " libpq sslmode")
-        ->envname(env + "_SSLMODE")
-        ->check(CLI::IsMember(kSslModes))
-        ->group(group);
-    app.add_option("--" + side + "-sslrootcert", f.sslrootcert,
-                   what + " CA certificate file (libpq sslrootcert)")
-        ->envname(env + "_SSLROOTCERT")
-        ->group(group);
-    app.add_option("--" + side + "-sslcert", f.sslcert, what + " client certificate (sslcert)")
-        ->envname(env + "_SSLCERT")
-        ->group(group);
-    app.add_option("--" + side + "-sslkey", f.sslkey, what + " client key (sslkey)")
-        ->envname(env + "_SSLKEY")
-        ->group(group);
+        ->check(CLI::Range(1, 65535));
+    env_option(app, "--" + side + "-user", f.user, what + " user (a superuser)", group)
+        ->capture_default_str();
+    env_option(app, "--" + side + "-pass", f.pass,
+               what + " password [default: " + default_pass +
+                   " unless PGPASSWORD, PGPASSFILE or ~/.pgpass supplies one]",
+               group);
+    env_option(app, "--" + side + "-db", f.db, what + " database for " + db_purpose, group)
+        ->capture_default_str();
+    env_option(app, "--" + side + "-sslmode", f.sslmode, what + " libpq sslmode", group)
+        ->check(CLI::IsMember(kSslModes));
+    env_option(app, "--" + side + "-sslrootcert", f.sslrootcert,
+               what + " CA certificate file (libpq sslrootcert)", group);
+    env_option(app, "--" + side + "-sslcert", f.sslcert, what + " client certificate (sslcert)",
+               group);
+    env_option(app, "--" + side + "-sslkey", f.sslkey, what + " client key (sslkey)", group);
 }
 
 bool libpq_can_find_password() {
@@ -129,139 +131,110 @@ struct Subcommands {
     CLI::App* verify = nullptr;
 };
 
+// A repeatable option whose environment variable holds a comma-separated list.
+CLI::Option* add_list_option(CLI::App& app, const std::string& name, std::vector<std::string>& into,
+                             const std::string& help) {
+    return env_option(app, name, into, help, kBehaviour)
+        ->delimiter(',')
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+}
+
 void add_parallelism_flags(CLI::App& app, pipeline::Config& o, RawFlags& raw) {
-    app.add_option("--dump-jobs", o.dump_jobs, "pg_dump -j per database")
-        ->envname("PG_MIGRATE_DUMP_JOBS")
+    env_option(app, "--dump-jobs", o.dump_jobs, "pg_dump -j per database", kParallelism)
         ->capture_default_str()
-        ->check(CLI::Range(1, 1024))
-        ->group(kParallelism);
-    app.add_option(
-           "--restore-jobs", o.restore_jobs,
-           "pg_restore -j per database; also bounds parallel CREATE INDEX in the delayed phase")
-        ->envname("PG_MIGRATE_RESTORE_JOBS")
+        ->check(CLI::Range(1, 1024));
+    env_option(app, "--restore-jobs", o.restore_jobs,
+               "pg_restore -j per database; also bounds parallel CREATE INDEX in the delayed phase",
+               kParallelism)
         ->capture_default_str()
-        ->check(CLI::Range(1, 1024))
-        ->group(kParallelism);
-    app.add_option("-p,--max-parallel", o.max_parallel, "databases dumped/restored concurrently")
-        ->envname("PG_MIGRATE_MAX_PARALLEL")
+        ->check(CLI::Range(1, 1024));
+    env_option(app, "-p,--max-parallel", o.max_parallel, "databases dumped/restored concurrently",
+               kParallelism)
         ->capture_default_str()
-        ->check(CLI::Range(1, 1024))
-        ->group(kParallelism);
-    app.add_option("--dump-parallel", raw.dump_parallel,
-                   "source-side concurrent dumps [default: --max-parallel]")
-        ->envname("PG_MIGRATE_DUMP_PARALLEL")
-        ->check(CLI::Range(1, 1024))
-        ->group(kParallelism);
-    app.add_option("--restore-parallel", raw.restore_parallel,
-                   "target-side concurrent restores [default: --max-parallel]")
-        ->envname("PG_MIGRATE_RESTORE_PARALLEL")
-        ->check(CLI::Range(1, 1024))
-        ->group(kParallelism);
-    app.add_option("--verify-concurrency", o.verify_concurrency,
-                   "global cap on in-flight count(*) queries, all databases and both servers")
-        ->envname("PG_MIGRATE_VERIFY_CONCURRENCY")
+        ->check(CLI::Range(1, 1024));
+    env_option(app, "--dump-parallel", raw.dump_parallel,
+               "source-side concurrent dumps [default: --max-parallel]", kParallelism)
+        ->check(CLI::Range(1, 1024));
+    env_option(app, "--restore-parallel", raw.restore_parallel,
+               "target-side concurrent restores [default: --max-parallel]", kParallelism)
+        ->check(CLI::Range(1, 1024));
+    env_option(app, "--verify-concurrency", o.verify_concurrency,
+               "global cap on in-flight count(*) queries, all databases and both servers",
+               kParallelism)
         ->capture_default_str()
-        ->check(CLI::Range(1, 1024))
-        ->group(kParallelism);
+        ->check(CLI::Range(1, 1024));
 }
 
 void add_behaviour_flags(CLI::App& app, pipeline::Config& o, RawFlags& raw) {
-    app.add_option("--dump-root", raw.dump_root, "local dump directory [default: $HOME/pg_dumps]")
-        ->envname("PG_MIGRATE_DUMP_ROOT")
-        ->group(kBehaviour);
-    app.add_option("--migrate-globals", o.migrate_globals,
-                   "migrate roles (pg_dumpall --globals-only); --migrate-globals=false skips it")
-        ->envname("PG_MIGRATE_MIGRATE_GLOBALS")
+    env_option(app, "--dump-root", raw.dump_root, "local dump directory [default: $HOME/pg_dumps]",
+               kBehaviour);
+    env_option(app, "--migrate-globals", o.migrate_globals,
+               "migrate roles (pg_dumpall --globals-only); --migrate-globals=false skips it",
+               kBehaviour)
         ->capture_default_str()
         ->expected(0, 1)
-        ->default_str("true")
-        ->group(kBehaviour);
-    app.add_flag("--disable-dst-optimizations", o.disable_dst_optimizations,
-                 "do not switch the target to fsync/synchronous_commit/full_page_writes off")
-        ->envname("PG_MIGRATE_DISABLE_DST_OPTIMIZATIONS")
-        ->group(kBehaviour);
-    app.add_flag("--fast-verify", o.fast_verify,
-                 "compare pg_class.reltuples instead of count(*); mismatches on non-delayed "
-                 "tables become warnings")
-        ->envname("PG_MIGRATE_FAST_VERIFY")
-        ->group(kBehaviour);
-    app.add_option("--delay-table-data", o.delay_table_data,
-                   "DATABASE.TABLE_PATTERN or DATABASE.SCHEMA.TABLE_PATTERN (* and ? globs); "
-                   "repeatable: load these tables' data after the rest, with secondary indexes "
-                   "dropped during the load")
-        ->envname("PG_MIGRATE_DELAY_TABLE_DATA")
-        ->delimiter(',')
-        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
-        ->group(kBehaviour);
-    app.add_option("--compress", raw.compress,
-                   "pg_dump compression: none | gzip:N | lz4:N | zstd:N [default: zstd:5 with "
-                   "pg_dump 16+, none before]")
-        ->envname("PG_MIGRATE_COMPRESS")
-        ->group(kBehaviour);
-    app.add_option("--pg-bin-dir", raw.pg_bin_dir,
-                   "directory with pg_dump, pg_dumpall, pg_restore [default: newest major on "
-                   "PATH and in /usr/lib/postgresql/*/bin]")
-        ->envname("PG_MIGRATE_PG_BIN_DIR")
-        ->group(kBehaviour);
-    app.add_option("--verify", raw.verify_level,
-                   "what verification proves: counts (row counts per table) | checksums (row "
-                   "checksums of every table, sequences, large objects, and the schema)")
-        ->envname("PG_MIGRATE_VERIFY")
+        ->default_str("true");
+    env_flag(app, "--disable-dst-optimizations", o.disable_dst_optimizations,
+             "do not switch the target to fsync/synchronous_commit/full_page_writes off",
+             kBehaviour);
+    env_flag(app, "--fast-verify", o.fast_verify,
+             "compare pg_class.reltuples instead of count(*); mismatches on non-delayed "
+             "tables become warnings",
+             kBehaviour);
+    add_list_option(app, "--delay-table-data", o.delay_table_data,
+                    "DATABASE.TABLE_PATTERN or DATABASE.SCHEMA.TABLE_PATTERN (* and ? globs); "
+                    "repeatable: load these tables' data after the rest, with secondary indexes "
+                    "dropped during the load");
+    env_option(app, "--compress", raw.compress,
+               "pg_dump compression: none | gzip:N | lz4:N | zstd:N [default: zstd:5 with "
+               "pg_dump 16+, none before]",
+               kBehaviour);
+    env_option(app, "--pg-bin-dir", raw.pg_bin_dir,
+               "directory with pg_dump, pg_dumpall, pg_restore [default: newest major on "
+               "PATH and in /usr/lib/postgresql/*/bin]",
+               kBehaviour);
+    env_option(app, "--verify", raw.verify_level,
+               "what verification proves: counts (row counts per table) | checksums (row "
+               "checksums of every table, sequences, large objects, and the schema)",
+               kBehaviour)
         ->check(CLI::IsMember({"counts", "checksums"}))
-        ->capture_default_str()
-        ->group(kBehaviour);
-    app.add_flag("--no-analyze", raw.no_analyze,
-                 "do not VACUUM (ANALYZE) the target's tables after loading them")
-        ->envname("PG_MIGRATE_NO_ANALYZE")
-        ->group(kBehaviour);
+        ->capture_default_str();
+    env_flag(app, "--no-analyze", raw.no_analyze,
+             "do not VACUUM (ANALYZE) the target's tables after loading them", kBehaviour);
 }
 
 // Which databases, what state, and what the run reports.
 void add_selection_and_output_flags(CLI::App& app, pipeline::Config& o, RawFlags& raw) {
-    app.add_option("--include-database", o.include_databases,
-                   "migrate only source databases matching PATTERN (pg_dumpall rules: * and ?, "
-                   "\"quoted\" exact); repeatable")
-        ->envname("PG_MIGRATE_INCLUDE_DATABASE")
-        ->type_name("PATTERN")
-        ->delimiter(',')
-        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
-        ->group(kBehaviour);
-    app.add_option("--exclude-database", o.exclude_databases,
-                   "skip source databases matching PATTERN (as pg_dumpall --exclude-database); "
-                   "repeatable")
-        ->envname("PG_MIGRATE_EXCLUDE_DATABASE")
-        ->type_name("PATTERN")
-        ->delimiter(',')
-        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
-        ->group(kBehaviour);
-    app.add_option("--restart-database", o.restart_databases,
-                   "forget this database's state (dropping the target database pg-migrate "
-                   "created) and migrate it from the start; repeatable")
-        ->envname("PG_MIGRATE_RESTART_DATABASE")
+    add_list_option(app, "--include-database", o.include_databases,
+                    "migrate only source databases matching PATTERN (pg_dumpall rules: * and ?, "
+                    "\"quoted\" exact); repeatable")
+        ->type_name("PATTERN");
+    add_list_option(app, "--exclude-database", o.exclude_databases,
+                    "skip source databases matching PATTERN (as pg_dumpall --exclude-database); "
+                    "repeatable")
+        ->type_name("PATTERN");
+    env_option(app, "--restart-database", o.restart_databases,
+               "forget this database's state (dropping the target database pg-migrate "
+               "created) and migrate it from the start; repeatable",
+               kBehaviour)
         ->type_name("NAME")
-        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
-        ->group(kBehaviour);
-    app.add_flag("--reset-state", o.reset_state,
-                 "forget all state (markers, figures, globals) and start over; target databases "
-                 "pg-migrate created are dropped first")
-        ->envname("PG_MIGRATE_RESET_STATE")
-        ->group(kBehaviour);
-    app.add_option("--report", raw.report_file,
-                   "write a JSON report (format pg-migrate-report/1) to FILE at the end")
-        ->envname("PG_MIGRATE_REPORT")
-        ->type_name("FILE")
-        ->group(kBehaviour);
-    app.add_option("--wait-for-servers", raw.wait_for_servers,
-                   "retry the first connection to each server for up to SECONDS (a server "
-                   "still starting); authentication errors fail at once")
-        ->envname("PG_MIGRATE_WAIT_FOR_SERVERS")
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    env_flag(app, "--reset-state", o.reset_state,
+             "forget all state (markers, figures, globals) and start over; target databases "
+             "pg-migrate created are dropped first",
+             kBehaviour);
+    env_option(app, "--report", raw.report_file,
+               "write a JSON report (format pg-migrate-report/1) to FILE at the end", kBehaviour)
+        ->type_name("FILE");
+    env_option(app, "--wait-for-servers", raw.wait_for_servers,
+               "retry the first connection to each server for up to SECONDS (a server "
+               "still starting); authentication errors fail at once",
+               kBehaviour)
         ->type_name("SECONDS")
         ->check(CLI::Range(0, 86400))
-        ->capture_default_str()
-        ->group(kBehaviour);
-    app.add_flag("--no-progress", raw.no_progress, "no live progress display, even on a terminal")
-        ->envname("PG_MIGRATE_NO_PROGRESS")
-        ->group(kBehaviour);
+        ->capture_default_str();
+    env_flag(app, "--no-progress", raw.no_progress, "no live progress display, even on a terminal",
+             kBehaviour);
 }
 
 Subcommands add_subcommands(CLI::App& app) {

@@ -54,6 +54,7 @@ pg::Connection Context::snapshot_connection(const std::string& db) {
 }
 
 SlotGuard::SlotGuard(std::counting_semaphore<>& sem) : sem_(sem) {
+    // Timed, not acquire(): cancellation is polled, and a wakeup lost by GCC PR 98033 is retried.
     while (!sem_.try_acquire_for(std::chrono::milliseconds(200))) cancel::throw_if_requested();
     held_ = true;
 }

@@ -1,6 +1,8 @@
 #pragma once
-// Every catalog query pg-migrate sends, in one place, each with what it returns. Version
-// differences between server majors are resolved here.
+// The catalog queries pg-migrate sends, in one place, each with what it returns; version
+// differences between server majors are resolved here. Not here: statements built around a
+// quoted name where they are used (count(*) of a table, a sequence's last_value, DDL, ALTER
+// SYSTEM).
 #include <string>
 
 namespace pgmigrate::pg::sql {
@@ -121,8 +123,9 @@ inline constexpr const char* kIndexExists = R"SQL(
 SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('i', 'I'))SQL";
 
-// (sequence schema, sequence name, last_value, is_called) for sequences owned by a column of
-// table $1.$2 (serial/identity), so the target can be set to the same position.
+// (sequence schema, sequence name) of the sequences owned by a column of table $1.$2
+// (serial/identity); the caller reads each one's last_value and is_called from the sequence
+// itself, so the target can be set to the same position.
 inline constexpr const char* kOwnedSequences = R"SQL(
 SELECT sn.nspname, s.relname
   FROM pg_depend d

@@ -51,9 +51,9 @@ class Context {
     process::LineSink stderr_logger(const std::string& label) const;
 };
 
-// RAII hold of one semaphore slot. It polls try_acquire_for instead of blocking in acquire():
-// libstdc++ 12's counting_semaphore can miss a wake-up (GCC PR 98033), and polling also lets a
-// cancelled run stop waiting.
+// RAII hold of one semaphore slot. Waiting polls try_acquire_for so that cancellation is seen;
+// keep the polling (not acquire()): libstdc++ 12's counting_semaphore can lose a wakeup (GCC PR
+// 98033), and a timed wait recovers from one.
 class SlotGuard {
   public:
     explicit SlotGuard(std::counting_semaphore<>& sem);

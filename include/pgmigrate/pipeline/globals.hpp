@@ -1,6 +1,7 @@
 #pragma once
-// Roles and other global objects (pg_dumpall --globals-only) onto the target, without
-// touching the target's own migration user.
+// Roles and other global objects (pg_dumpall --globals-only) onto the target, without touching
+// the target's own migration user. run_migration does this once, after the target settings and
+// before the per-database tasks start.
 #include <string>
 #include <string_view>
 #include <vector>

@@ -45,3 +45,39 @@ TEST_CASE("a DelayPlan refuses a malformed pattern instead of dropping it") {
         CHECK(std::string(e.what()) == delay_pattern_error("a.b.c.d"));
     }
 }
+
+TEST_CASE("delay patterns: db.table, db.schema.table, globs, quoting and case") {
+    auto p = parse_delay_pattern("sales.fact_*");
+    REQUIRE(p);
+    CHECK(p->database == "sales");
+    CHECK(p->matches({"public", "fact_orders"}));
+    CHECK_FALSE(p->matches({"other", "fact_orders"}));
+    CHECK(p->matches({"public", "FACT_X"}));  // bare: case-insensitive
+
+    auto q = parse_delay_pattern("sales.s1.events_202?");
+    REQUIRE(q);
+    CHECK(q->matches({"s1", "events_2024"}));
+    CHECK_FALSE(q->matches({"public", "events_2024"}));
+
+    auto exact = parse_delay_pattern("db.\"Big.Table\"");
+    REQUIRE(exact);
+    CHECK(exact->matches({"public", "Big.Table"}));
+    CHECK_FALSE(exact->matches({"public", "big.table"}));
+
+    auto quoted_db = parse_delay_pattern("\"My.\"\"DB\"\"\".t*");
+    REQUIRE(quoted_db);
+    CHECK(quoted_db->database == "My.\"DB\"");
+    CHECK(quoted_db->matches({"public", "tx"}));
+
+    CHECK_FALSE(parse_delay_pattern("nodot").has_value());
+    CHECK_FALSE(parse_delay_pattern("db.").has_value());
+    CHECK_FALSE(parse_delay_pattern("a.b.c.d").has_value());
+
+    DelayPlan plan({"db1.big_*", "db1.nothing_here", "db2.s1.events", "ghost.t"});
+    std::vector<TableKey> tables = {{"public", "big_a"}, {"public", "big_b"}, {"public", "small"}};
+    CHECK(plan.delayed_tables("db1", tables).size() == 2);
+    CHECK(plan.unmatched("db1", tables) == std::vector<std::string>{"db1.nothing_here"});
+    CHECK(plan.database_has_patterns("db2"));
+    CHECK_FALSE(plan.database_has_patterns("db3"));
+    CHECK(plan.unknown_databases({"db1", "db2"}) == std::vector<std::string>{"ghost.t"});
+}
