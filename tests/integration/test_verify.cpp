@@ -117,12 +117,14 @@ TEST_CASE("a clean migration verifies at both levels; each corruption is found a
     }
     // verify writes nothing to the migration state.
     auto state_before = fs::last_write_time(pair.home.path() / "pg_migrate_state");
+    auto verify_state_before = fs::last_write_time(pair.home.path() / "pg_verify_state");
 
     const PgServer& t = pair.target;
     auto only_typed = std::vector<std::string>{"--include-database", kTypedDb};
     struct Corruption {
         std::string name, apply, revert, expect;
         bool counts_sees_it = false;
+        bool in_database = true;  // named under the database (roles are server-wide)
     };
     std::string lo = t.scalar("SELECT min(oid) FROM pg_largeobject_metadata", kTypedDb);
     std::vector<Corruption> corruptions = {
@@ -142,6 +144,10 @@ TEST_CASE("a clean migration verifies at both levels; each corruption is found a
          "SELECT lo_put(" + lo + ", 7, '\\xff')", "large objects:"},
         {"a dropped index", "DROP INDEX typed_txt_idx", "CREATE INDEX typed_txt_idx ON typed (txt)",
          "typed_txt_idx"},
+        {"a database property", "COMMENT ON DATABASE typed_db IS 'changed'",
+         "COMMENT ON DATABASE typed_db IS NULL", "database \"typed_db\" comment"},
+        {"a role attribute", "ALTER ROLE reader CONNECTION LIMIT 3",
+         "ALTER ROLE reader CONNECTION LIMIT -1", "roles: role \"reader\"", false, false},
         {"a deleted row", "DELETE FROM typed WHERE id = 400", "", "public.typed: COUNT MISMATCH",
          true},
     };
@@ -152,7 +158,7 @@ TEST_CASE("a clean migration verifies at both levels; each corruption is found a
             verify_run(pair.source, pair.target, pair.home.path(), "checksums", only_typed);
         INFO(checksums.output);
         CHECK(checksums.exit_code == 1);
-        CHECK(checksums.contains("database \"" + kTypedDb + "\": "));
+        if (c.in_database) CHECK(checksums.contains("database \"" + kTypedDb + "\": "));
         CHECK(checksums.contains(c.expect));
         auto counts = verify_run(pair.source, pair.target, pair.home.path(), "counts", only_typed);
         INFO(counts.output);
@@ -160,6 +166,7 @@ TEST_CASE("a clean migration verifies at both levels; each corruption is found a
         if (!c.revert.empty()) t.exec(c.revert, kTypedDb);
     }
     CHECK(fs::last_write_time(pair.home.path() / "pg_migrate_state") == state_before);
+    CHECK(fs::last_write_time(pair.home.path() / "pg_verify_state") == verify_state_before);
 }
 
 TEST_CASE("figures from a pg_dump directory equal the figures read from the server") {
