@@ -200,6 +200,7 @@ SchemaDiff compare_schema_catalogs(pg::Connection& source, pg::Connection& targe
         conn.query("SELECT pg_catalog.set_config('search_path', '', false)");
         std::map<std::string, std::string> out;
         auto res = conn.query(sql::schema_catalog(conn.server_version()));
+        conn.execute("RESET search_path");
         for (int i = 0; i < res.rows(); ++i)
             out[res.get(i, 0) + " " + res.get(i, 1)] += res.get_optional(i, 2).value_or("NULL");
         return out;
@@ -271,8 +272,8 @@ SchemaDiff compare_schema(pg::Connection& source, pg::Connection& target,
 
 SchemaDiff compare_roles(pg::Connection& source, pg::Connection& target) {
     SchemaDiff diff;
-    pin_session_settings(source);  // VALID UNTIL is a timestamptz
-    pin_session_settings(target);
+    PinnedSession pinned_source(source);  // VALID UNTIL is a timestamptz
+    PinnedSession pinned_target(target);
     compare_maps(query_pairs(source, sql::roles(source.server_version())),
                  query_pairs(target, sql::roles(target.server_version())), "role", diff);
     auto memberships = [](pg::Connection& conn) {

@@ -115,6 +115,21 @@ TEST_CASE("a clean migration verifies at both levels; each corruption is found a
         CHECK(v.exit_code == 0);
         CHECK(v.contains("verified: "));
     }
+    // A LATIN1 database: the dump's bytes and the target's COPY are both in its encoding.
+    {
+        TempDir dir("pgm-vlatin");
+        auto tools = pgmigrate::process::find_client_tools(std::nullopt);
+        auto dump = make_dump(pair.source, "latin_db", dir.path() / "d", "5");
+        auto src_conn = pair.source.connect("latin_db");
+        auto shapes = verify::read_table_shapes(src_conn);
+        auto from_dump =
+            verify::figures_from_dump(dump, tools.pg_restore, {}, shapes, verify::Level::checksums);
+        auto dst_conn = pair.target.connect("latin_db");
+        auto on_target = verify::figures_from_server(dst_conn, shapes, verify::Level::checksums);
+        REQUIRE(from_dump.tables.size() == 1);
+        CHECK(from_dump.tables == on_target.tables);
+    }
+
     // verify writes nothing to the migration state.
     auto state_before = fs::last_write_time(pair.home.path() / "pg_migrate_state");
     auto verify_state_before = fs::last_write_time(pair.home.path() / "pg_verify_state");
@@ -188,6 +203,10 @@ TEST_CASE("figures from a pg_dump directory equal the figures read from the serv
     CHECK(live.sequences.size() == 4);  // seq_a, seq_unused and two serials
     REQUIRE(live.large_objects);
     CHECK(live.large_objects->count == 2);
+    // The connection goes back with its own settings (a pooled one is reused for other work).
+    CHECK(conn.query("SHOW TimeZone").get(0, 0) == "Asia/Kolkata");
+    CHECK(conn.query("SHOW client_encoding").get(0, 0) == "UTF8");
+    CHECK(conn.query("SHOW DateStyle").get(0, 0) == "SQL, DMY");
 
     for (const char* compression : {"0", "5"}) {
         INFO("pg_dump -Z " << compression);
