@@ -2,9 +2,30 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "pgmigrate/util/text.hpp"
 
 namespace pgmigrate::verify {
+namespace {
+
+// schema.name on one line: a newline or tab in a name is shown escaped.
+std::string shown(const TableKey& key) {
+    std::string out;
+    for (char c : key.display()) {
+        if (c == '\n')
+            out += "\\n";
+        else if (c == '\t')
+            out += "\\t";
+        else if (c == '\r')
+            out += "\\r";
+        else
+            out.push_back(c);
+    }
+    return out;
+}
+
+}  // namespace
 
 const char* status_text(Status status) {
     switch (status) {
@@ -72,14 +93,14 @@ std::vector<std::string> Comparison::differences() const {
                 ? fmt::format("source {} rows, target {}", t.source->rows, t.target->rows)
                 : fmt::format("{} rows on both sides, different content", t.source->rows);
         out.push_back(
-            fmt::format("table {}: {} ({})", t.table.display(), status_text(t.status), detail));
+            fmt::format("table {}: {} ({})", shown(t.table), status_text(t.status), detail));
     }
     for (const auto& s : sequences) {
         if (s.ok()) continue;
         auto pos = [](const SequencePosition& p) {
             return fmt::format("last_value {}, is_called {}", p.last_value, p.is_called);
         };
-        out.push_back(fmt::format("sequence {}: source {}, target {}", s.sequence.display(),
+        out.push_back(fmt::format("sequence {}: source {}, target {}", shown(s.sequence),
                                   pos(s.source), s.target ? pos(*s.target) : "missing"));
     }
     if (level == Level::checksums && !large_objects_ok()) {
@@ -98,17 +119,23 @@ std::string render_comparison(const Comparison& comparison) {
         auto cell = [](const std::optional<TableFigures>& f) {
             return f ? std::to_string(f->rows) : std::string("-");
         };
-        rows.push_back({t.table.display(), cell(t.source), cell(t.target),
+        rows.push_back({shown(t.table), cell(t.source), cell(t.target),
                         t.checksummed ? "checksum" : "count", status_text(t.status)});
     }
     std::string out = util::render_table(
         {"table", "source rows", "target rows", "checked", "status"}, rows, {1, 2});
     for (const auto& line : comparison.differences())
         if (line.rfind("table ", 0) != 0) out += "\n" + line;
-    if (comparison.level == Level::checksums && comparison.source_large_objects &&
-        comparison.large_objects_ok())
-        out += fmt::format("\nsequences: {} ok; large objects: {} ok", comparison.sequences.size(),
-                           comparison.source_large_objects->count);
+    if (comparison.level == Level::checksums) {
+        auto sequences_ok = std::count_if(comparison.sequences.begin(), comparison.sequences.end(),
+                                          [](const SequenceComparison& q) { return q.ok(); });
+        out += fmt::format("\nsequences: {} of {} ok; large objects: {}", sequences_ok,
+                           comparison.sequences.size(),
+                           !comparison.large_objects_ok() ? "DIFFER"
+                           : comparison.source_large_objects
+                               ? fmt::format("{} ok", comparison.source_large_objects->count)
+                               : std::string("none"));
+    }
     return out;
 }
 

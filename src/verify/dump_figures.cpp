@@ -7,11 +7,15 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <regex>
+#include <thread>
 
 #include "pgmigrate/process/child.hpp"
 #include "pgmigrate/util/cancel.hpp"
@@ -476,19 +480,46 @@ TableFigures data_file_figures(const fs::path& file, const TableShape& shape, Le
 
 Figures figures_from_dump(const fs::path& dump_dir, const fs::path& pg_restore,
                           const ChildEnvironment& environment,
-                          const std::vector<TableShape>& shapes, Level level) {
+                          const std::vector<TableShape>& shapes, Level level, int parallel) {
     auto listing = run_pg_restore(pg_restore, environment, {"--list", dump_dir.string()}, dump_dir);
     auto toc = parse_toc_list(listing.stdout_text);
     Figures figures;
     figures.level = level;
-    for (const auto& [shape, dump_id] : match_table_data(toc, shapes)) {
-        std::string base = std::to_string(dump_id) + ".dat";
-        auto file = find_dump_file(dump_dir, base);
-        if (!file)
-            read_error(dump_dir / base,
-                       fmt::format("the data file of table {} is missing", shape->table.display()));
-        figures.tables[shape->table] = data_file_figures(*file, *shape, level);
+    auto work = match_table_data(toc, shapes);
+    std::atomic<size_t> next{0};
+    std::mutex mutex;
+    std::exception_ptr error;
+    auto worker = [&] {
+        while (true) {
+            size_t i = next.fetch_add(1);
+            if (i >= work.size()) return;
+            try {
+                const auto& [shape, dump_id] = work[i];
+                std::string base = std::to_string(dump_id) + ".dat";
+                auto file = find_dump_file(dump_dir, base);
+                if (!file)
+                    read_error(dump_dir / base, fmt::format("the data file of table {} is missing",
+                                                            shape->table.display()));
+                auto table = data_file_figures(*file, *shape, level);
+                std::lock_guard lock(mutex);
+                figures.tables[shape->table] = table;
+            } catch (...) {
+                std::lock_guard lock(mutex);
+                if (!error) error = std::current_exception();
+                next = work.size();  // the others stop after their current file
+            }
+        }
+    };
+    size_t threads = std::clamp<size_t>(static_cast<size_t>(std::max(parallel, 1)), 1,
+                                        std::max<size_t>(work.size(), 1));
+    if (threads == 1) {
+        worker();
+    } else {
+        std::vector<std::thread> pool;
+        for (size_t i = 0; i < threads; ++i) pool.emplace_back(worker);
+        for (auto& t : pool) t.join();
     }
+    if (error) std::rethrow_exception(error);
     if (level != Level::checksums) return figures;
 
     std::string sequence_list;

@@ -43,8 +43,13 @@ std::string first_difference(const std::string& a, const std::string& b) {
     return "";
 }
 
+// The same lines in another order; a column list's commas move with the order, so they do not
+// count.
 bool same_lines_other_order(const std::string& a, const std::string& b) {
     auto la = util::split_lines(a), lb = util::split_lines(b);
+    for (auto* lines : {&la, &lb})
+        for (auto& line : *lines)
+            if (!line.empty() && line.back() == ',') line.pop_back();
     std::sort(la.begin(), la.end());
     std::sort(lb.begin(), lb.end());
     return la == lb;
@@ -190,10 +195,85 @@ std::string schema_from_server(const fs::path& pg_dump, const pg::Endpoint& endp
                     "pg_dump --schema-only [" + db + "]", endpoint.failure_code());
 }
 
+SchemaDiff compare_schema_catalogs(pg::Connection& source, pg::Connection& target) {
+    auto read = [](pg::Connection& conn) {
+        conn.query("SELECT pg_catalog.set_config('search_path', '', false)");
+        std::map<std::string, std::string> out;
+        auto res = conn.query(sql::schema_catalog(conn.server_version()));
+        conn.execute("RESET search_path");
+        for (int i = 0; i < res.rows(); ++i)
+            out[res.get(i, 0) + " " + res.get(i, 1)] += res.get_optional(i, 2).value_or("NULL");
+        return out;
+    };
+    auto src = read(source), dst = read(target);
+    int source_major = source.server_major(), target_major = target.server_major();
+    SchemaDiff diff;
+    auto inherent = [&](const std::string& object, const std::string& a,
+                        const std::string& b) -> std::optional<std::string> {
+        if ((object == "schema public") && (source_major < 15) != (target_major < 15))
+            return object + ": the public schema's definition changed in PostgreSQL 15";
+        // A column of an inheritance child at another position, all else equal.
+        auto after_position = [](const std::string& d) {
+            auto space = d.find(' ');
+            return space == std::string::npos ? d : d.substr(space + 1);
+        };
+        if (object.rfind("column ", 0) == 0 && !a.empty() && !b.empty() &&
+            after_position(a).rfind("child ", 0) == 0 && after_position(a) == after_position(b))
+            return object +
+                   ": column position of an inheritance child (restore puts inherited "
+                   "columns first)";
+        return std::nullopt;
+    };
+    for (const auto& [object, definition] : src) {
+        auto it = dst.find(object);
+        std::string other = it == dst.end() ? "" : it->second;
+        if (other == definition) continue;
+        if (auto note = inherent(object, definition, other))
+            diff.notes.push_back(*note);
+        else if (it == dst.end())
+            diff.differences.push_back(fmt::format("schema {}: missing on target", object));
+        else
+            diff.differences.push_back(fmt::format("schema {}: differs (source: {} / target: {})",
+                                                   object, definition, other));
+    }
+    for (const auto& [object, definition] : dst)
+        if (!src.count(object)) {
+            if (auto note = inherent(object, "", definition))
+                diff.notes.push_back(*note);
+            else
+                diff.differences.push_back(fmt::format("schema {}: only on target", object));
+        }
+    return diff;
+}
+
+SchemaDiff compare_schema(pg::Connection& source, pg::Connection& target,
+                          const process::ClientTools& tools, const std::string& db,
+                          const std::optional<fs::path>& dump_dir,
+                          const std::optional<std::string>& snapshot,
+                          const ChildEnvironment& pg_restore_environment) {
+    SchemaDiff diff;
+    int newest = std::max(source.server_major(), target.server_major());
+    if (tools.version.major >= newest) {
+        auto source_sql =
+            dump_dir ? schema_from_dump(*dump_dir, tools.pg_restore, pg_restore_environment)
+                     : schema_from_server(tools.pg_dump, source.endpoint(), db, snapshot);
+        auto target_sql = schema_from_server(tools.pg_dump, target.endpoint(), db);
+        diff = compare_schema_text(source_sql, target_sql, source.server_major(),
+                                   target.server_major());
+    } else {
+        diff = compare_schema_catalogs(source, target);
+        diff.notes.push_back(
+            fmt::format("schema compared from the catalogs: pg_dump {} cannot read PostgreSQL {}",
+                        tools.version.text, newest));
+    }
+    diff.merge(compare_database_properties(source, target, db));
+    return diff;
+}
+
 SchemaDiff compare_roles(pg::Connection& source, pg::Connection& target) {
     SchemaDiff diff;
-    pin_session_settings(source);  // VALID UNTIL is a timestamptz
-    pin_session_settings(target);
+    PinnedSession pinned_source(source);  // VALID UNTIL is a timestamptz
+    PinnedSession pinned_target(target);
     compare_maps(query_pairs(source, sql::roles(source.server_version())),
                  query_pairs(target, sql::roles(target.server_version())), "role", diff);
     auto memberships = [](pg::Connection& conn) {

@@ -85,7 +85,7 @@ TableFigures table_figures(pg::Connection& conn, const TableShape& shape, Level 
         auto res = conn.query(sql::kCountFrom + table, {}, pg::kLongQueryTimeout);
         return {res.get_int(0, 0), std::nullopt};
     }
-    pin_session_settings(conn);
+    PinnedSession pinned(conn);
     RowDigester digester(shape.kinds);
     conn.copy_out("COPY " + table + " " + copy_column_list(shape) + " TO STDOUT",
                   [&](std::string_view row) {
@@ -108,7 +108,7 @@ std::map<TableKey, SequencePosition> sequence_positions(pg::Connection& conn) {
 }
 
 LargeObjectFigures large_object_figures(pg::Connection& conn) {
-    pin_session_settings(conn);  // bytea_output = hex
+    PinnedSession pinned(conn);  // bytea_output = hex
     constexpr int kChunk = 1 << 20;
     LargeObjectFigures figures;
     auto list = conn.query(sql::kLargeObjects);

@@ -55,4 +55,21 @@ void pin_session_settings(pg::Connection& conn) {
     conn.query(statement, params);
 }
 
+void unpin_session_settings(pg::Connection& conn) {
+    std::string sql;
+    for (const auto& [name, value] : pinned_settings()) sql += "RESET " + name + "; ";
+    conn.execute(sql + "RESET client_encoding");
+}
+
+PinnedSession::PinnedSession(pg::Connection& conn) : conn_(conn) {
+    pin_session_settings(conn_);
+}
+
+PinnedSession::~PinnedSession() {
+    try {
+        if (conn_.healthy()) unpin_session_settings(conn_);
+    } catch (...) {  // an aborted transaction or a cancelled run: nothing to put back then
+    }
+}
+
 }  // namespace pgmigrate::verify

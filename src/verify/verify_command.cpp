@@ -127,11 +127,7 @@ DatabaseResult verify_database(const pipeline::Config& config, const process::Cl
         dst_figures.sequences = sequence_positions(target);
         src_figures.large_objects = large_object_figures(source);
         dst_figures.large_objects = large_object_figures(target);
-        auto source_schema = schema_from_server(tools.pg_dump, config.from, db, snapshot);
-        auto target_schema = schema_from_server(tools.pg_dump, config.to, db);
-        result.schema = compare_schema_text(source_schema, target_schema, source.server_major(),
-                                            target.server_major());
-        result.schema.merge(compare_database_properties(source, target, db));
+        result.schema = compare_schema(source, target, tools, db, std::nullopt, snapshot);
     }
     source.execute("COMMIT");
     result.data = compare_figures(src_figures, dst_figures, {});

@@ -75,4 +75,12 @@ SELECT r.rolname, c.cfg
  WHERE s.setdatabase = 0 AND r.rolname !~ '^pg_' AND r.rolname <> current_user
  ORDER BY 1, 2)SQL";
 
+// (kind, object, definition) of every user object, for comparing schemas where pg_dump cannot
+// read one of the servers (a target newer than the client tools): schemas, tables and their
+// columns (position, type, NOT NULL, default), constraints, indexes, views, sequences,
+// functions, triggers, policies, rules, types, extensions, with owners, ACLs and comments.
+// Extension members and system schemas are left out. Run with search_path = '' so every
+// definition is schema-qualified.
+std::string schema_catalog(int server_version);
+
 }  // namespace pgmigrate::verify::sql

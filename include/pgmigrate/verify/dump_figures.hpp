@@ -80,9 +80,10 @@ TableFigures data_file_figures(const fs::path& file, const TableShape& shape, Le
 // The figures of the tables in `shapes` that the dump holds data for, and at the checksums
 // level its sequence positions and large objects. pg_restore is run (with `environment` added
 // to its own) to list the TOC and print the SEQUENCE SET entries; it needs no server.
-// Throws pgmigrate::Error(local) when the dump cannot be read.
+// Throws pgmigrate::Error(local) when the dump cannot be read. Up to `parallel` data files are
+// read at once (each by its own thread).
 Figures figures_from_dump(const fs::path& dump_dir, const fs::path& pg_restore,
                           const ChildEnvironment& environment,
-                          const std::vector<TableShape>& shapes, Level level);
+                          const std::vector<TableShape>& shapes, Level level, int parallel = 1);
 
 }  // namespace pgmigrate::verify

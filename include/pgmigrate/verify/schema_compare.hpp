@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "pgmigrate/process/pg_tools.hpp"
 #include "pgmigrate/verify/dump_figures.hpp"
 
 namespace pgmigrate::pg {
@@ -44,6 +45,21 @@ std::string schema_from_dump(const fs::path& dump_dir, const fs::path& pg_restor
 std::string schema_from_server(const fs::path& pg_dump, const pg::Endpoint& endpoint,
                                const std::string& db,
                                const std::optional<std::string>& snapshot = std::nullopt);
+
+// The same comparison from the catalogs of both servers (verify/catalog.hpp schema_catalog), for
+// when pg_dump cannot read one of them (a target newer than the client tools).
+SchemaDiff compare_schema_catalogs(pg::Connection& source, pg::Connection& target);
+
+// The schema comparison of database db, as pg-migrate runs it: the source's schema from the
+// dump directory when given (pg_restore --schema-only), else pg_dump --schema-only of the
+// source (in `snapshot` when given), against pg_dump --schema-only of the target; when the
+// client tools are older than either server, compare_schema_catalogs instead (said in a
+// note). Then the database's properties. Connections are to db on each side.
+SchemaDiff compare_schema(pg::Connection& source, pg::Connection& target,
+                          const process::ClientTools& tools, const std::string& db,
+                          const std::optional<fs::path>& dump_dir,
+                          const std::optional<std::string>& snapshot,
+                          const ChildEnvironment& pg_restore_environment = {});
 
 // Roles (attributes, memberships, per-role settings) of both servers, apart from the
 // connected (migration) users and the pg_ built-in roles, which pg-migrate does not carry.

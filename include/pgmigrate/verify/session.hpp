@@ -25,5 +25,21 @@ std::pair<std::string, std::string> pinned_pgoptions_environment();
 // SETs every pinned setting on the session, plus client_encoding to the database encoding
 // (what pg_dump writes its data in).
 void pin_session_settings(pg::Connection& conn);
+// RESETs them to the session's defaults (client_encoding back to the UTF8 pg-migrate connects
+// with), so a pooled connection goes back as it came.
+void unpin_session_settings(pg::Connection& conn);
+
+// Pins for its lifetime. The reset at the end is best effort: a connection whose transaction
+// failed resets nothing (and is rolled back or closed by its owner anyway).
+class PinnedSession {
+  public:
+    explicit PinnedSession(pg::Connection& conn);
+    ~PinnedSession();
+    PinnedSession(const PinnedSession&) = delete;
+    PinnedSession& operator=(const PinnedSession&) = delete;
+
+  private:
+    pg::Connection& conn_;
+};
 
 }  // namespace pgmigrate::verify
