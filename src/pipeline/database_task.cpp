@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "pgmigrate/pg/quote.hpp"
+#include "pgmigrate/pipeline/analyze.hpp"
 #include "pgmigrate/pipeline/context.hpp"
 #include "pgmigrate/pipeline/databases.hpp"
 #include "pgmigrate/pipeline/delayed.hpp"
@@ -93,6 +94,14 @@ void DatabaseTask::run_regular() {
         ctx_.progress.enter(db_, Phase::waiting_restore);
         SlotGuard restore_slot(ctx_.restore_slots);
         timed(Phase::restoring, &DatabaseProgress::restore_time, [&] { restore(); });
+    }
+    // TEMPORARY call site (bench branch, issue 13): the lead wires analyze_tables in the rewrite.
+    if (ctx_.options.analyze) {
+        std::vector<TableKey> loaded;
+        for (const auto& t : tables_)
+            if (!delayed_.count(t)) loaded.push_back(t);
+        timed(Phase::restoring, &DatabaseProgress::restore_time,
+              [&] { analyze_tables(ctx_, db_, loaded); });
     }
     timed(Phase::dest_counts, &DatabaseProgress::verify_time,
           [&] { counts(pg::Side::target, false); });
