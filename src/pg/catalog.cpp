@@ -2,6 +2,16 @@
 
 namespace pgmigrate::pg::sql {
 
+std::string server_connection_limits(int server_major) {
+    std::string reserved = "current_setting('superuser_reserved_connections')::int";
+    if (server_major >= 16) reserved += " + current_setting('reserved_connections')::int";
+    // backend_type exists from 10 on; before, every row of pg_stat_activity is a client.
+    std::string clients = server_major >= 10 ? " AND backend_type = 'client backend'" : "";
+    return "SELECT current_setting('max_connections')::int, " + reserved +
+           ", (SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid()" + clients +
+           ")";
+}
+
 std::string database_properties(int server_major) {
     // datlocprovider/daticulocale arrived in 15; daticulocale became datlocale in 17.
     std::string provider = server_major >= 15 ? "d.datlocprovider::text" : "'c'::text";

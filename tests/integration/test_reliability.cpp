@@ -89,7 +89,7 @@ TEST_CASE("SIGTERM during a dump exits 143; SIGKILL while counting leaves a resu
         run_pg_migrate(p.source, p.target, p.home.path(), kill_on("] source counts", SIGKILL));
     CHECK(killed.signal == SIGKILL);
     auto killed2 =
-        run_pg_migrate(p.source, p.target, p.home.path(), kill_on("] dest counts", SIGKILL));
+        run_pg_migrate(p.source, p.target, p.home.path(), kill_on("] verifying", SIGKILL));
     CHECK(killed2.signal == SIGKILL);
     p.expect_complete_rerun();
 }

@@ -2,6 +2,7 @@
 #include <cstdlib>
 
 #include "pgmigrate/cli/options.hpp"
+#include "pgmigrate/pipeline/delay_patterns.hpp"
 
 using namespace pgmigrate::cli;
 
@@ -93,6 +94,9 @@ TEST_CASE("bad values are usage errors with one-line messages") {
                                                            {"--from-port", "abc"},
                                                            {"--from-port", "70000"},
                                                            {"--delay-table-data", "nodot"},
+                                                           {"--delay-table-data", "a.b.c.d"},
+                                                           {"--delay-table-data", "db."},
+                                                           {"--delay-table-data", "db.\"x"},
                                                            {"--compress", "zstd:99"},
                                                            {"--to-sslmode", "sometimes"},
                                                            {"--no-such-flag"}}) {
@@ -135,4 +139,10 @@ TEST_CASE("--help lists every flag") {
                              "PG_MIGRATE_TO_PASS",
                              "Exit codes"})
         CHECK(r.message.find(flag) != std::string::npos);
+}
+
+TEST_CASE("--delay-table-data is checked by the pipeline's own parser") {
+    auto r = parse({"--delay-table-data", "sales.events", "--delay-table-data", "a.b.c.d"});
+    REQUIRE(r.status == ParseStatus::exit_usage);
+    CHECK(r.message == pgmigrate::pipeline::delay_pattern_error("a.b.c.d"));
 }

@@ -1,6 +1,5 @@
 #include <catch2/catch.hpp>
 
-#include "pgmigrate/process/child.hpp"
 #include "pgmigrate/process/compression.hpp"
 #include "pgmigrate/process/pg_tools.hpp"
 #include "pgmigrate/util/error.hpp"
@@ -36,28 +35,4 @@ TEST_CASE("tool versions parse") {
     CHECK(parse_tool_version("pg_dump (PostgreSQL) 18beta1")->major == 18);
     CHECK(parse_tool_version("pg_dump (PostgreSQL) 9.6.24")->major == 9);
     CHECK_FALSE(parse_tool_version("not a version").has_value());
-}
-
-TEST_CASE("a child gets its own environment, stderr lines, exit codes and signals") {
-    Command cmd;
-    cmd.program = "/bin/sh";
-    cmd.args = {"-c", "echo out; echo \"pw=$PGPASSWORD\" >&2; echo second >&2; exit 3"};
-    cmd.environment = {{"PGPASSWORD", "child-only-secret"}};
-    cmd.label = "sh";
-    std::vector<std::string> lines;
-    auto out = run(cmd, [&](const std::string& l) { lines.push_back(l); });
-    CHECK(out.exit_code == 3);
-    CHECK(out.stdout_text == "out\n");
-    CHECK(lines == std::vector<std::string>{"pw=child-only-secret", "second"});
-    CHECK(::getenv("PGPASSWORD") == nullptr);
-    CHECK(out.status_text() == "exited with code 3");
-
-    cmd.args = {"-c", "kill -9 $$"};
-    out = run(cmd, {});
-    CHECK(out.signal == 9);
-    CHECK_THROWS_WITH(run_checked(cmd, {}, pgmigrate::ExitCode::source),
-                      Catch::Contains("killed by signal 9"));
-
-    cmd.program = "/nonexistent/pg_dump";
-    CHECK_THROWS_WITH(run(cmd, {}), Catch::Contains("cannot run /nonexistent/pg_dump"));
 }

@@ -5,9 +5,9 @@
 
 namespace pgmigrate::pg::sql {
 
-// (datname, size_bytes): user databases to migrate, smallest first.
+// (datname, size_bytes, oid): user databases to migrate, smallest first.
 inline constexpr const char* kDiscoverDatabases = R"SQL(
-SELECT d.datname, pg_database_size(d.oid)
+SELECT d.datname, pg_database_size(d.oid), d.oid
   FROM pg_database d
  WHERE NOT d.datistemplate AND d.datallowconn AND d.datname <> 'postgres'
  ORDER BY 2, 1)SQL";
@@ -15,6 +15,10 @@ SELECT d.datname, pg_database_size(d.oid)
 // (owner, encoding, collate, ctype, connlimit, comment, provider, icu_locale) of database $1.
 // provider is 'c' (libc), 'i' (icu) or 'b' (builtin); icu_locale is NULL for libc.
 std::string database_properties(int server_major);
+
+// (max_connections, reserved connections, client connections of others): what the server
+// allows pg-migrate. reserved is superuser_reserved_connections (+ reserved_connections, 16+).
+std::string server_connection_limits(int server_major);
 
 // (t/f) whether database $1 has default privileges (datacl NULL).
 inline constexpr const char* kDatabaseAclIsDefault =
@@ -40,6 +44,14 @@ SELECT CASE WHEN s.setrole = 0 THEN NULL ELSE pg_get_userbyid(s.setrole) END, c.
 
 // (1) when database $1 exists.
 inline constexpr const char* kDatabaseExists = "SELECT 1 FROM pg_database WHERE datname = $1";
+// (oid) of database $1; no row when it does not exist.
+inline constexpr const char* kDatabaseOid = "SELECT oid FROM pg_database WHERE datname = $1";
+// (datname) of the database with OID $1; no row when it does not exist.
+inline constexpr const char* kDatabaseNameByOid =
+    "SELECT datname FROM pg_database WHERE oid = $1::oid";
+// (system_identifier) of the server: what makes it this server and no other (9.6+).
+inline constexpr const char* kSystemIdentifier =
+    "SELECT system_identifier::text FROM pg_control_system()";
 
 // (rolsuper) of the connected user.
 inline constexpr const char* kIsSuperuser =
@@ -62,6 +74,12 @@ SELECT n.nspname, c.relname, GREATEST(c.reltuples, 0)::bigint
                     WHERE dep.classid = 'pg_class'::regclass AND dep.objid = c.oid
                       AND dep.deptype = 'e')
  ORDER BY 1, 2)SQL";
+
+// (schema, table, inserted + updated + deleted rows) from the statistics of every user table:
+// compared between the dump's snapshot and later to tell how far the source has moved on.
+inline constexpr const char* kTableChangeCounters = R"SQL(
+SELECT schemaname, relname, n_tup_ins + n_tup_upd + n_tup_del
+  FROM pg_stat_user_tables)SQL";
 
 // (setting) of name $1 as written in postgresql.auto.conf by ALTER SYSTEM; no row if absent.
 inline constexpr const char* kAutoConfSetting = R"SQL(

@@ -1,5 +1,5 @@
 #pragma once
-// Step 4: roles and other global objects (pg_dumpall --globals-only) onto the target, without
+// Roles and other global objects (pg_dumpall --globals-only) onto the target, without
 // touching the target's own migration user.
 #include <string>
 #include <string_view>
@@ -20,7 +20,9 @@ struct GlobalsPlan {
 GlobalsPlan plan_globals(std::string_view dumpall_output, const std::string& protected_role);
 
 // Runs pg_dumpall --globals-only on the source and applies the plan on the target; "already
-// exists" is expected, other failures are warnings. Writes globals.done.
+// exists" is expected, other failures are warnings. Writes globals.done (format
+// kGlobalsFormat) naming the server pair, so another pair's run does it again.
 void migrate_globals(Context& ctx);
+extern const char* const kGlobalsFormat;
 
 }  // namespace pgmigrate::pipeline
