@@ -13,6 +13,11 @@
 #include "pgmigrate/pipeline/delayed.hpp"
 #include "pgmigrate/util/atomic_file.hpp"
 #include "pgmigrate/util/cancel.hpp"
+#include "pgmigrate/verify/compare.hpp"
+#include "pgmigrate/verify/dump_figures.hpp"
+#include "pgmigrate/verify/schema_compare.hpp"
+#include "pgmigrate/verify/server_figures.hpp"
+#include "pgmigrate/verify/session.hpp"
 
 namespace pgmigrate::pipeline {
 namespace fs = std::filesystem;
@@ -36,24 +41,62 @@ std::string names(const std::set<TableKey>& tables) {
     return out;
 }
 
-// (table -> rows) in the transaction's snapshot, for the tables given.
-TableCounts count_in_snapshot(pg::Connection& conn, const std::vector<TableKey>& tables) {
-    TableCounts counts;
-    for (const auto& t : tables) {
-        cancel::throw_if_requested();
-        auto res = conn.query("SELECT count(*) FROM ONLY " + pg::qualified_name(t.schema, t.name),
-                              {}, pg::kLongQueryTimeout);
-        counts[t] = res.get_int(0, 0);
-    }
-    return counts;
-}
-
 // Inserted + updated + deleted rows per table since the statistics were reset: compared with
 // the snapshot's figures to tell how far the source has moved on since.
 TableCounts change_counters(pg::Connection& conn) {
     TableCounts out;
     auto res = conn.query(pg::sql::kTableChangeCounters);
     for (int i = 0; i < res.rows(); ++i) out[{res.get(i, 0), res.get(i, 1)}] = res.get_int(i, 2);
+    return out;
+}
+
+const char* kind_name(verify::ColumnKind k) {
+    switch (k) {
+        case verify::ColumnKind::float4:
+            return "float4";
+        case verify::ColumnKind::float8:
+            return "float8";
+        case verify::ColumnKind::float4_array:
+            return "float4[]";
+        case verify::ColumnKind::float8_array:
+            return "float8[]";
+        case verify::ColumnKind::text:
+            break;
+    }
+    return "text";
+}
+
+verify::ColumnKind kind_from(const std::string& name) {
+    for (auto k : {verify::ColumnKind::float4, verify::ColumnKind::float8,
+                   verify::ColumnKind::float4_array, verify::ColumnKind::float8_array})
+        if (name == kind_name(k)) return k;
+    return verify::ColumnKind::text;
+}
+
+nlohmann::json shapes_to_json(const std::vector<verify::TableShape>& shapes) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& s : shapes) {
+        nlohmann::json kinds = nlohmann::json::array();
+        for (auto k : s.kinds) kinds.push_back(kind_name(k));
+        out.push_back({{"schema", s.table.schema},
+                       {"table", s.table.name},
+                       {"oid", s.oid},
+                       {"columns", s.columns},
+                       {"kinds", kinds}});
+    }
+    return out;
+}
+
+std::vector<verify::TableShape> shapes_from_json(const nlohmann::json& doc) {
+    std::vector<verify::TableShape> out;
+    for (const auto& j : doc) {
+        verify::TableShape s;
+        s.table = {j.at("schema").get<std::string>(), j.at("table").get<std::string>()};
+        s.oid = j.at("oid").get<std::uint32_t>();
+        s.columns = j.at("columns").get<std::vector<std::string>>();
+        for (const auto& k : j.at("kinds")) s.kinds.push_back(kind_from(k.get<std::string>()));
+        out.push_back(std::move(s));
+    }
     return out;
 }
 
@@ -82,6 +125,7 @@ void DatabaseTask::run() noexcept {
         run_regular();
         ctx_.progress.update(db_, [](DatabaseProgress& p) { p.regular_finished = Clock::now(); });
         run_delayed();
+        verify_schema();
         ctx_.progress.enter(db_, Phase::complete);
     } catch (const Cancelled&) {
         ctx_.progress.enter(db_, Phase::interrupted);
@@ -103,9 +147,9 @@ void DatabaseTask::run() noexcept {
 void DatabaseTask::plan() {
     auto found = ctx_.state.read_markers(db_);
     TargetDatabaseFacts facts;
-    std::string recorded_oid;
     if (auto it = found.find(Step::created); it != found.end()) {
-        recorded_oid = it->second.value("details", nlohmann::json::object()).value("oid", "");
+        std::string recorded_oid =
+            it->second.value("details", nlohmann::json::object()).value("oid", "");
         auto conn = ctx_.target(ctx_.options.to.dbname);
         if (auto r = conn->query(pg::sql::kDatabaseOid, {db_}); r.rows() > 0)
             facts.oid_of_name = r.get(0, 0);
@@ -119,8 +163,7 @@ void DatabaseTask::plan() {
     earlier_delayed_load_ =
         found.count(Step::delayed_restore_started) || found.count(Step::delayed_restored);
     for (Step s : plan.redo) {
-        if (s == Step::created && facts.recorded_oid_exists)
-            drop_target_database_by_oid(ctx_, recorded_oid);  // ours, by its OID
+        if (s == Step::created) drop_recorded_database(ctx_, found[s]);  // ours only
         ctx_.state.clear_marker(db_, s);
     }
     for (Step s : plan.keep) markers_[s] = found[s];
@@ -194,6 +237,7 @@ void DatabaseTask::run_pg_dump(const fs::path& dir, const std::string& snapshot,
         "--file=" + dir.string(), "--dbname=" + ctx_.options.from.child_conninfo(db_)};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     auto cmd = ctx_.tool_command(ctx_.tools.pg_dump, ctx_.options.from, db_, std::move(args));
+    cmd.environment.push_back(verify::pinned_pgoptions_environment());
     process::run_checked(cmd, ctx_.stderr_logger(cmd.label), ExitCode::source);
 }
 
@@ -204,6 +248,7 @@ void DatabaseTask::run_pg_restore(const fs::path& dir, std::vector<std::string> 
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     args.push_back(dir.string());
     auto cmd = ctx_.tool_command(ctx_.tools.pg_restore, ctx_.options.to, db_, std::move(args));
+    cmd.environment.push_back(verify::pinned_pgoptions_environment());
     process::run_checked(cmd, ctx_.stderr_logger(cmd.label), ExitCode::target);
 }
 
@@ -230,26 +275,77 @@ void DatabaseTask::dump() {
     auto deferred = foreign_keys_to_defer(conn, delayed_);
     auto definition = read_definition(conn, db_);
     auto changes = change_counters(conn);
+    auto shapes = verify::read_table_shapes(conn);
 
     std::vector<std::string> args;
     for (const auto& t : delayed_)
         args.push_back("--exclude-table-data=" + pg::qualified_name(t.schema, t.name));
     run_pg_dump(ctx_.state.dump_dir(db_), snapshot, std::move(args));
 
-    std::vector<TableKey> regular;
-    for (const auto& t : tables_)
-        if (!delayed_.count(t)) regular.push_back(t);
-    ctx_.progress.enter(db_, Phase::source_counts);
-    auto counts = ctx_.options.fast_verify ? TableCounts{} : count_in_snapshot(conn, regular);
     conn.execute("COMMIT");
     mark(Step::dumped, {},
          {{"tables", tables_to_json(tables_)},
           {"delayed", tables_to_json({delayed_.begin(), delayed_.end()})},
           {"deferred_foreign_keys", foreign_keys_to_json(deferred)},
           {"definition", definition_to_json(definition)},
+          {"shapes", shapes_to_json(shapes)},
           {"estimates", counts_to_json(db_, "estimate", estimates)},
-          {"counts", counts_to_json(db_, ctx_.options.fast_verify ? "none" : "exact", counts)},
           {"changes", counts_to_json(db_, "changes", changes)}});
+}
+
+std::vector<verify::TableShape> DatabaseTask::shapes(bool delayed_phase) const {
+    std::vector<verify::TableShape> out;
+    for (auto& s : shapes_from_json(details(markers_, Step::dumped).at("shapes")))
+        if (delayed_.count(s.table) == (delayed_phase ? 1u : 0u)) out.push_back(std::move(s));
+    return out;
+}
+
+// The source side of verification: read from the dump's own files (the source did its work
+// once, in pg_dump), cached only for that very dump (its execution id) and level.
+verify::Figures DatabaseTask::source_figures(bool delayed_phase) {
+    Step step = delayed_phase ? Step::delayed_dumped : Step::dumped;
+    const std::string format = "pg-migrate-source-figures/1";
+    auto file = ctx_.state.source_figures_file(db_, delayed_phase);
+    auto level = ctx_.options.verify_level;
+    if (auto doc = ctx_.state.read_json(file, format);
+        doc && doc->value("dump_execution", "") == execution(step)) {
+        auto figures = verify::figures_from_json(doc->at("figures"), file.string());
+        if (figures.level == level || level == VerifyLevel::counts) return figures;
+    }
+    ctx_.progress.enter(db_, Phase::source_counts);
+    auto dir = delayed_phase ? ctx_.state.delayed_dump_dir(db_) : ctx_.state.dump_dir(db_);
+    auto figures = verify::figures_from_dump(dir, ctx_.tools.pg_restore, {}, shapes(delayed_phase),
+                                             level);
+    ctx_.state.write_json(file, format,
+                          {{"database", db_},
+                           {"dump_execution", execution(step)},
+                           {"figures", verify::figures_to_json(figures)}});
+    return figures;
+}
+
+// The target side, read now: every table in parallel under the count slots.
+verify::Figures DatabaseTask::target_figures(const std::vector<verify::TableShape>& expected,
+                                             bool with_sequences) {
+    verify::Figures out;
+    out.level = ctx_.options.verify_level;
+    std::vector<verify::TableShape> reads;
+    {
+        SlotGuard slot(ctx_.count_slots);
+        auto conn = ctx_.target(db_);
+        reads = verify::shapes_to_read(expected, verify::read_table_shapes(*conn));
+        if (with_sequences && out.level == VerifyLevel::checksums) {
+            out.sequences = verify::sequence_positions(*conn);
+            out.large_objects = verify::large_object_figures(*conn);
+        }
+    }
+    std::mutex mutex;
+    for_each_bounded(ctx_, reads, [&](const verify::TableShape& shape) {
+        auto conn = ctx_.target(db_);
+        auto figures = verify::table_figures(*conn, shape, out.level);
+        std::lock_guard lock(mutex);
+        out.tables[shape.table] = figures;
+    });
+    return out;
 }
 
 void DatabaseTask::restore() {
@@ -297,29 +393,51 @@ std::string DatabaseTask::moved_on_note(const TableCounts& at_snapshot) {
 }
 
 void DatabaseTask::verify(bool delayed_phase) {
-    const bool fast = ctx_.options.fast_verify && !delayed_phase;
     const auto& d = details(markers_, delayed_phase ? Step::delayed_dumped : Step::dumped);
-    TableCounts src = counts_from_json(d.at(fast ? "estimates" : "counts"), db_, "marker");
-    if (fast)
-        for (const auto& t : delayed_) src.erase(t);
-    std::vector<TableKey> wanted;
-    for (const auto& [t, rows] : src) wanted.push_back(t);
-    TableCounts dst;
-    std::set<TableKey> estimated;
-    if (fast) {
-        dst = count_estimated(ctx_, pg::Side::target, db_);
-        for (const auto& [t, rows] : src) estimated.insert(t);
+    std::string rendered;
+    if (ctx_.options.fast_verify && !delayed_phase) {
+        rendered = verify_estimates();
     } else {
-        dst = count_exact(ctx_, pg::Side::target, db_, wanted);
+        verify::Figures src = source_figures(delayed_phase);
+        verify::Figures dst = target_figures(shapes(delayed_phase), !delayed_phase);
+        if (delayed_phase) src.large_objects.reset(), src.sequences.clear();
+        auto comparison = verify::compare_figures(src, dst, {});
+        rendered = verify::render_comparison(comparison);
+        spdlog::info("[{}] {}verification ({} against the dump's snapshot):\n{}", db_,
+                     delayed_phase ? "delayed " : "",
+                     ctx_.options.verify_level == VerifyLevel::checksums ? "row checksums"
+                                                                          : "row counts",
+                     rendered);
+        ctx_.progress.update(db_,
+                             [&](DatabaseProgress& p) { p.rows_verified += comparison.rows_verified; });
+        if (!comparison.ok()) {
+            auto diffs = comparison.differences();
+            throw Error(ExitCode::migration_failed,
+                        fmt::format("the target differs from the source's snapshot in {} "
+                                    "place(s): {}",
+                                    comparison.failures, fmt::join(diffs, "; ")));
+        }
     }
-    std::set<TableKey> skip;
+    if (auto note = moved_on_note(counts_from_json(d.at("changes"), db_, "marker")); !note.empty()) {
+        spdlog::info("[{}] {}", db_, note);
+        ctx_.progress.update(db_, [&](DatabaseProgress& p) { p.warnings.push_back(note); });
+    }
+    util::write_file_atomic(ctx_.state.verify_record_file(db_, delayed_phase), rendered);
+}
+
+// --fast-verify: pg_class.reltuples on both sides; differences are warnings.
+std::string DatabaseTask::verify_estimates() {
+    const auto& d = details(markers_, Step::dumped);
+    TableCounts src = counts_from_json(d.at("estimates"), db_, "marker");
+    for (const auto& t : delayed_) src.erase(t);
+    TableCounts dst = count_estimated(ctx_, pg::Side::target, db_);
+    std::set<TableKey> estimated, skip;
+    for (const auto& [t, rows] : src) estimated.insert(t);
     for (const auto& [t, rows] : dst)
         if (!src.count(t)) skip.insert(t);
     VerifyReport report = compare_counts(src, dst, skip, estimated);
     std::string table = render_verify_report(report);
-    spdlog::info("[{}] {}verification (row counts against the dump's snapshot):\n{}", db_,
-                 delayed_phase ? "delayed " : "", table);
-    ctx_.progress.update(db_, [&](DatabaseProgress& p) { p.rows_verified += report.rows_verified; });
+    spdlog::info("[{}] verification (estimates, --fast-verify):\n{}", db_, table);
     if (report.warnings > 0) {
         std::string w =
             fmt::format("{} table(s) differ by estimate (--fast-verify)", report.warnings);
@@ -328,14 +446,31 @@ void DatabaseTask::verify(bool delayed_phase) {
     }
     if (!report.ok())
         throw Error(ExitCode::migration_failed,
-                    fmt::format("row counts differ in {} table(s) between the source's snapshot "
-                                "and the target",
-                                report.failures));
-    if (auto note = moved_on_note(counts_from_json(d.at("changes"), db_, "marker")); !note.empty()) {
-        spdlog::info("[{}] {}", db_, note);
-        ctx_.progress.update(db_, [&](DatabaseProgress& p) { p.warnings.push_back(note); });
+                    fmt::format("{} table(s) missing on the target", report.failures));
+    return table;
+}
+
+// At the checksums level, after all data and indexes are in: the schema the dump holds against
+// the target's, and the database's own properties.
+void DatabaseTask::verify_schema() {
+    if (ctx_.options.verify_level != VerifyLevel::checksums) return;
+    ctx_.progress.enter(db_, Phase::verifying);
+    SlotGuard slot(ctx_.count_slots);
+    auto source_sql = verify::schema_from_dump(ctx_.state.dump_dir(db_), ctx_.tools.pg_restore, {});
+    auto target_sql = verify::schema_from_server(ctx_.tools.pg_dump, ctx_.options.to, db_);
+    auto diff = verify::compare_schema_text(source_sql, target_sql, ctx_.source_major,
+                                            ctx_.target_major);
+    {
+        auto src = ctx_.source(ctx_.options.from.dbname);
+        auto dst = ctx_.target(ctx_.options.to.dbname);
+        diff.merge(verify::compare_database_properties(*src, *dst, db_));
     }
-    util::write_file_atomic(ctx_.state.verify_record_file(db_, delayed_phase), table);
+    for (const auto& note : diff.notes) spdlog::info("[{}] schema note: {}", db_, note);
+    if (!diff.ok())
+        throw Error(ExitCode::migration_failed,
+                    fmt::format("the target's schema differs from the dump's in {} place(s): {}",
+                                diff.differences.size(), fmt::join(diff.differences, "; ")));
+    spdlog::info("[{}] schema, database properties: equal", db_);
 }
 
 void DatabaseTask::run_delayed() {
@@ -389,11 +524,9 @@ void DatabaseTask::delayed_dump() {
     std::vector<std::string> args = {"--data-only"};
     for (const auto& t : delayed_) args.push_back("--table=" + pg::qualified_name(t.schema, t.name));
     run_pg_dump(ctx_.state.delayed_dump_dir(db_), snapshot, std::move(args));
-    auto counts = count_in_snapshot(conn, {delayed_.begin(), delayed_.end()});
     conn.execute("COMMIT");
     mark(Step::delayed_dumped, {{Step::dumped, execution(Step::dumped)}},
-         {{"counts", counts_to_json(db_, "exact", counts)},
-          {"changes", counts_to_json(db_, "changes", changes)}});
+         {{"changes", counts_to_json(db_, "changes", changes)}});
 }
 
 void DatabaseTask::delayed_load() {

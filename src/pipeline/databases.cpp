@@ -149,6 +149,8 @@ std::vector<std::string> database_property_sql(const DatabaseDefinition& def, bo
     return out;
 }
 
+const char* const kTemporaryPrefix = "pgmigrate_new_";
+
 nlohmann::json definition_to_json(const DatabaseDefinition& d) {
     auto opt = [](const std::optional<std::string>& v) {
         return v ? nlohmann::json(*v) : nlohmann::json();
@@ -214,6 +216,17 @@ void drop_database_by_oid(Context& ctx, pg::Connection& conn, const std::string&
     conn.execute(drop, pg::kLongQueryTimeout);
 }
 
+void drop_recorded_database(Context& ctx, const nlohmann::json& created_marker) {
+    const auto& d = created_marker.at("details");
+    std::string oid = d.value("oid", "");
+    std::string name = d.value("name", "");
+    auto conn = ctx.target(ctx.options.to.dbname);
+    if (oid.empty() && name.rfind(kTemporaryPrefix, 0) == 0) {
+        if (auto r = conn->query(pg::sql::kDatabaseOid, {name}); r.rows() > 0) oid = r.get(0, 0);
+    }
+    if (!oid.empty()) drop_database_by_oid(ctx, *conn, oid);
+}
+
 namespace {
 
 std::optional<std::string> target_database_oid(pg::Connection& conn, const std::string& db) {
@@ -230,7 +243,7 @@ void prepare_target_database(Context& ctx, const std::string& db, const Database
         // Ours but not restored: an interrupted restore, or a redone dump. Start clean.
         spdlog::info("[{}] dropping the unfinished target database to create and restore it again",
                      db);
-        drop_target_database_by_oid(ctx, created->at("details").value("oid", ""));
+        drop_recorded_database(ctx, *created);
         ctx.state.clear_marker(db, Step::created);
     }
     auto conn = ctx.target(ctx.options.to.dbname);
@@ -253,12 +266,16 @@ void prepare_target_database(Context& ctx, const std::string& db, const Database
     DatabaseDefinition def = source_def;
     def.name = db;
     DatabaseDefinition temp = def;
-    temp.name = "pgmigrate_new_" + new_execution_id();
+    temp.name = kTemporaryPrefix + new_execution_id();
+    // The temporary name is recorded before CREATE: it is unique to this run, so a database
+    // of that name found later is certainly ours, even if we were killed before its OID was.
+    auto marker = make_marker(db, Step::created, inputs, {}, {{"name", temp.name}, {"oid", ""}});
+    ctx.state.write_marker(db, Step::created, marker);
     conn->execute(create_database_sql(temp, conn->server_major(), owner_exists),
                   pg::kLongQueryTimeout);
     auto oid = target_database_oid(*conn, temp.name);
     if (!oid) throw Error(ExitCode::target, "database " + temp.name + " vanished after CREATE");
-    auto marker = make_marker(db, Step::created, inputs, {}, {{"name", temp.name}, {"oid", *oid}});
+    marker["details"]["oid"] = *oid;
     ctx.state.write_marker(db, Step::created, marker);
     try {
         conn->execute(fmt::format("ALTER DATABASE {} RENAME TO {}", pg::quote_ident(temp.name),

@@ -60,7 +60,7 @@ void restart_requested(Context& ctx) {
     auto drop_created = [&](const nlohmann::json& marker) {
         auto target = ServerIdentity::from_json(marker.value("target", nlohmann::json()));
         if (!target.same_server(ctx.target_identity)) return;
-        drop_target_database_by_oid(ctx, marker.at("details").value("oid", ""));
+        drop_recorded_database(ctx, marker);
     };
     if (ctx.options.reset_state) {
         spdlog::warn("--reset-state: dropping the target databases pg-migrate created and "

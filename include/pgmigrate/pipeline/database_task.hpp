@@ -16,6 +16,7 @@
 #include "pgmigrate/pipeline/counts.hpp"
 #include "pgmigrate/pipeline/progress.hpp"
 #include "pgmigrate/pipeline/steps.hpp"
+#include "pgmigrate/verify/figures.hpp"
 
 namespace pgmigrate::pg {
 class Connection;
@@ -46,6 +47,12 @@ class DatabaseTask {
                      std::vector<std::string> extra_args);
     void run_pg_restore(const std::filesystem::path& dir, std::vector<std::string> extra_args);
     void verify(bool delayed_phase);
+    std::string verify_estimates();
+    void verify_schema();
+    std::vector<verify::TableShape> shapes(bool delayed_phase) const;
+    verify::Figures source_figures(bool delayed_phase);
+    verify::Figures target_figures(const std::vector<verify::TableShape>& expected,
+                                   bool with_sequences);
     std::string moved_on_note(const TableCounts& changes_at_snapshot);
 
     void mark(Step step, const std::map<Step, std::string>& builds_on,

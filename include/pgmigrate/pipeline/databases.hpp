@@ -69,6 +69,10 @@ std::string setting_value_sql(const std::string& name, const std::string& value)
 // pg-migrate did not create is an error (exit 4) and nothing is changed.
 void prepare_target_database(Context& ctx, const std::string& db, const DatabaseDefinition& def,
                              const StepInputs& inputs);
+// Drops the database a created marker records: by its OID, or (killed between recording the
+// temporary name and CREATE finishing) by that unique temporary name. Nothing else.
+void drop_recorded_database(Context& ctx, const nlohmann::json& created_marker);
+extern const char* const kTemporaryPrefix;  // "pgmigrate_new_"
 // Drops the target database with this OID, if it still exists (whatever its name now).
 void drop_target_database_by_oid(Context& ctx, const std::string& oid);
 // The same over a target connection the caller holds (to its maintenance database).

@@ -45,8 +45,9 @@ inline constexpr const char* kLargeObjects =
 inline constexpr const char* kLargeObjectChunk =
     "SELECT pg_catalog.lo_get($1::oid, $2::bigint, $3::integer)";
 
-// (count) rows of one table; the caller appends the quoted qualified name.
-inline constexpr const char* kCountFrom = "SELECT count(*) FROM ";
+// (count) rows of one table itself (not its inheritance children, which pg_dump copies apart);
+// the caller appends the quoted qualified name.
+inline constexpr const char* kCountFrom = "SELECT count(*) FROM ONLY ";
 
 // (snapshot id): exports the snapshot of the current REPEATABLE READ transaction.
 inline constexpr const char* kExportSnapshot = "SELECT pg_catalog.pg_export_snapshot()";
