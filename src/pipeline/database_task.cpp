@@ -7,6 +7,7 @@
 
 #include "pgmigrate/pg/catalog.hpp"
 #include "pgmigrate/pg/quote.hpp"
+#include "pgmigrate/pipeline/analyze.hpp"
 #include "pgmigrate/pipeline/context.hpp"
 #include "pgmigrate/pipeline/databases.hpp"
 #include "pgmigrate/pipeline/delayed.hpp"
@@ -236,6 +237,15 @@ void DatabaseTask::run_regular() {
         ctx_.progress.enter(db_, Phase::waiting_restore);
         SlotGuard restore_slot(ctx_.restore_slots);
         timed(Phase::restoring, &DatabaseProgress::restore_time, [&] { restore(); });
+        // TEMPORARY call site (bench branch, issue 13): the lead wires analyze_tables. Inside
+        // the restore slot: its restore_jobs connections are the ones pg_restore just gave back.
+        if (ctx_.options.analyze) {
+            std::vector<TableKey> loaded;
+            for (const auto& t : tables_)
+                if (!delayed_.count(t)) loaded.push_back(t);
+            timed(Phase::restoring, &DatabaseProgress::restore_time,
+                  [&] { analyze_tables(ctx_, db_, loaded); });
+        }
     }
     timed(Phase::verifying, &DatabaseProgress::verify_time, [&] { verify(false); });
 }
