@@ -177,24 +177,36 @@ void Connection::abandon_copy_out() {
         PQcancel(cancel, err, sizeof err);
         PQfreeCancel(cancel);
     }
-    // Rows already sent are read and dropped until the server ends the COPY with the cancel
-    // error; then the results are drained as after any query.
+    // Whether the COPY has started or not: results are read (and COPY rows dropped) until the
+    // server ends the statement with the cancel error, for a bounded time.
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (std::chrono::steady_clock::now() < deadline) {
-        char* buffer = nullptr;
-        int n = PQgetCopyData(conn_.get(), &buffer, /*async=*/1);
-        if (n > 0) {
-            PQfreemem(buffer);
-            continue;
-        }
-        if (n == -1) {
-            cancel_and_drain();
-            return;
-        }
-        if (n == -2) break;
+    auto wait = [&] {
         pollfd pfd{PQsocket(conn_.get()), POLLIN, 0};
         ::poll(&pfd, 1, 200);
+        return PQconsumeInput(conn_.get()) != 0;
+    };
+    while (std::chrono::steady_clock::now() < deadline) {
         if (PQconsumeInput(conn_.get()) == 0) break;
+        if (PQisBusy(conn_.get())) {
+            if (!wait()) break;
+            continue;
+        }
+        PGresult* res = PQgetResult(conn_.get());
+        if (!res) return;  // drained: the connection is idle again
+        bool copying = PQresultStatus(res) == PGRES_COPY_OUT;
+        PQclear(res);
+        while (copying && std::chrono::steady_clock::now() < deadline) {
+            char* buffer = nullptr;
+            int n = PQgetCopyData(conn_.get(), &buffer, /*async=*/1);
+            if (n > 0) {
+                PQfreemem(buffer);
+            } else if (n == -1) {
+                copying = false;  // the COPY ended; its final result follows
+            } else if (n == -2 || !wait()) {
+                broken_ = true;
+                return;
+            }
+        }
     }
     broken_ = true;
 }
@@ -204,7 +216,24 @@ void Connection::copy_out(const std::string& sql,
     cancel::throw_if_requested();
     if (PQsendQuery(conn_.get(), sql.c_str()) == 0) fail("COPY", sql, nullptr);
     auto deadline = std::chrono::steady_clock::now() + timeout;
-    wait_for_result(deadline, sql);
+    // Waits for the server without blocking past the deadline or a cancellation; false when
+    // it is time to give up (the COPY is then abandoned and the reason thrown).
+    auto wait_or_give_up = [&] {
+        auto now = std::chrono::steady_clock::now();
+        if (now >= deadline || cancel::requested()) {
+            abandon_copy_out();
+            if (cancel::requested()) throw Cancelled();
+            throw PgError(endpoint_->failure_code(),
+                          fmt::format("COPY timed out on {} ({})", endpoint_->describe(database_),
+                                      first_line(sql)),
+                          "57014");
+        }
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+        pollfd pfd{PQsocket(conn_.get()), POLLIN, 0};
+        ::poll(&pfd, 1, static_cast<int>(std::min<long long>(left.count(), 250)));
+        if (PQconsumeInput(conn_.get()) == 0) fail("COPY", sql, nullptr);
+    };
+    while (PQisBusy(conn_.get())) wait_or_give_up();
     PGresult* start = PQgetResult(conn_.get());
     if (!start || PQresultStatus(start) != PGRES_COPY_OUT) {
         // An error before any row (no such table or column): drain the rest, then report it.
@@ -229,23 +258,11 @@ void Connection::copy_out(const std::string& sql,
         }
         if (n == -1) break;  // the COPY is complete; its result follows
         if (n == -2) fail("COPY", sql, nullptr);
-        auto now = std::chrono::steady_clock::now();
-        if (now >= deadline || cancel::requested()) {
-            abandon_copy_out();
-            if (cancel::requested()) throw Cancelled();
-            throw PgError(endpoint_->failure_code(),
-                          fmt::format("COPY timed out on {} ({})", endpoint_->describe(database_),
-                                      first_line(sql)),
-                          "57014");
-        }
-        auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
-        pollfd pfd{PQsocket(conn_.get()), POLLIN, 0};
-        ::poll(&pfd, 1, static_cast<int>(std::min<long long>(wait.count(), 250)));
-        if (PQconsumeInput(conn_.get()) == 0) fail("COPY", sql, nullptr);
+        wait_or_give_up();
     }
     PGresult* error = nullptr;
     while (true) {
-        wait_for_result(deadline, sql);
+        while (PQisBusy(conn_.get())) wait_or_give_up();
         PGresult* res = PQgetResult(conn_.get());
         if (!res) break;
         if (PQresultStatus(res) == PGRES_FATAL_ERROR) {

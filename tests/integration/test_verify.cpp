@@ -294,3 +294,44 @@ TEST_CASE("typed data 15 -> 18 verifies with no false mismatch") {
     require_postgres();
     typed_across_majors(15, 18);
 }
+
+TEST_CASE("COPY out: a timeout or a failing row handler cancels and drains, the session lives on") {
+    require_postgres();
+    PgServer server({.name = "vcopy"});
+    auto conn = server.connect();
+    auto started = std::chrono::steady_clock::now();
+    try {
+        conn.copy_out(
+            "COPY (SELECT g, pg_sleep(0.2) FROM generate_series(1, 100) g) TO STDOUT",
+            [](std::string_view) {}, pgmigrate::pg::Seconds(1));
+        FAIL("no timeout");
+    } catch (const pgmigrate::pg::PgError& e) {
+        CHECK(e.sqlstate() == "57014");
+        CHECK(std::string(e.what()).find("timed out") != std::string::npos);
+    }
+    CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(8));
+    CHECK(conn.healthy());
+    CHECK(conn.query("SELECT 41 + 1").get(0, 0) == "42");
+
+    int seen = 0;
+    try {
+        conn.copy_out("COPY (SELECT g FROM generate_series(1, 100000) g) TO STDOUT",
+                      [&](std::string_view) {
+                          if (++seen == 10) throw std::runtime_error("enough");
+                      });
+        FAIL("no exception");
+    } catch (const std::runtime_error& e) {
+        CHECK(std::string(e.what()) == "enough");
+    }
+    CHECK(conn.query("SELECT 'still usable'").get(0, 0) == "still usable");
+
+    // An error before any row is a PgError naming the statement; the session stays usable.
+    CHECK_THROWS_AS(conn.copy_out("COPY no_such_table TO STDOUT", [](std::string_view) {}),
+                    pgmigrate::pg::PgError);
+    int rows = 0;
+    conn.copy_out("COPY (SELECT 1 UNION ALL SELECT 2) TO STDOUT", [&](std::string_view row) {
+        CHECK(row.back() == '\n');
+        ++rows;
+    });
+    CHECK(rows == 2);
+}
