@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "pgmigrate/pg/catalog.hpp"
+#include "pgmigrate/pg/wait.hpp"
 #include "pgmigrate/pipeline/context.hpp"
 #include "pgmigrate/pipeline/database_task.hpp"
 #include "pgmigrate/pipeline/databases.hpp"
@@ -42,6 +43,8 @@ void check_superuser(Context& ctx, const pg::Endpoint& ep) {
 
 void preflight(Context& ctx) {
     auto& o = ctx.options;
+    pg::wait_for_server(o.from, o.wait_for_servers);
+    pg::wait_for_server(o.to, o.wait_for_servers);
     {
         auto src = ctx.source(o.from.dbname);
         ctx.source_major = src->server_major();
@@ -52,7 +55,8 @@ void preflight(Context& ctx) {
         ctx.target_major = dst->server_major();
         spdlog::info("target: {} (PostgreSQL {})", o.to.describe(), dst->server_version_text());
     }
-    spdlog::info("client tools: {} (pg_dump {})", ctx.tools.dir.string(), ctx.tools.version.text);
+    ctx.tools = process::select_client_tools(o.pg_bin_dir, ctx.source_major, ctx.target_major);
+    spdlog::info("client tools: {}", ctx.tools.reason);
     if (ctx.tools.version.major < ctx.source_major)
         throw Error(ExitCode::local,
                     fmt::format("pg_dump {} ({}) is older than the source server (PostgreSQL {}) "
@@ -169,7 +173,7 @@ ExitCode run_migration(const Config& options) {
     auto started = Clock::now();
     StateStore(options.state_home).prepare();
     RunLock lock(StateStore(options.state_home).lock_file());
-    Context ctx(options, process::find_client_tools(options.pg_bin_dir));
+    Context ctx(options);
     preflight(ctx);
 
     TargetSettings settings(ctx);
