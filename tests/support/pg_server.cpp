@@ -212,7 +212,7 @@ std::vector<std::vector<std::string>> PgServer::rows(const std::string& sql,
 MigrateRun run_pg_migrate(const PgServer& source, const PgServer& target, const fs::path& home,
                           const MigrateOptions& options) {
     pgmigrate::process::Command cmd;
-    cmd.program = PGMIGRATE_BINARY;
+    cmd.program = options.binary.empty() ? std::string(PGMIGRATE_BINARY) : options.binary.string();
     cmd.args = {"--from-host", "127.0.0.1",
                 "--from-port", std::to_string(source.port()),
                 "--from-user", "postgres",
