@@ -69,6 +69,11 @@ void preflight(Context& ctx) {
             "pg_restore {} is older than the target server (PostgreSQL {}); this usually "
             "works, but newer client tools are safer",
             ctx.tools.version.text, ctx.target_major);
+    if (ctx.tools.version.major > ctx.target_major)
+        spdlog::warn(
+            "pg_restore {} is newer than the target server (PostgreSQL {}); PostgreSQL promises "
+            "restoring into the same or a newer major only",
+            ctx.tools.version.text, ctx.target_major);
     check_superuser(ctx, o.from);
     check_superuser(ctx, o.to);
     auto spec = o.compress.value_or(process::default_compression(ctx.tools.version.major));

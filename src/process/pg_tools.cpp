@@ -124,34 +124,57 @@ ClientTools choose_client_tools(const std::optional<ClientTools>& shipped,
                                 const std::optional<ClientTools>& bin_dir,
                                 const std::vector<ClientTools>& searched, int source_major,
                                 int target_major) {
-    std::string shipped_note;
-    if (shipped) {
-        if (shipped->version.major >= source_major) {
-            ClientTools chosen = *shipped;
-            chosen.reason = fmt::format(
-                "shipped PostgreSQL {} tools beside the binary (new enough for source {}{})",
-                shipped->version.text, source_major,
-                bin_dir ? fmt::format("; --pg-bin-dir {} not needed", bin_dir->dir.string())
-                        : std::string());
-            return chosen;
-        }
-        shipped_note = fmt::format("; the shipped PostgreSQL {} tools are older than source {}",
-                                   shipped->version.text, source_major);
-    }
-    if (bin_dir) {
-        ClientTools chosen = *bin_dir;
-        chosen.reason = fmt::format("--pg-bin-dir {} (PostgreSQL {}){}", bin_dir->dir.string(),
-                                    bin_dir->version.text, shipped_note);
+    // PostgreSQL promises that pg_dump reads older servers and that its output loads into the
+    // same or a newer major; restoring with newer tools into an older target is not promised
+    // (pg_restore 18 sets transaction_timeout, which 15 rejects).
+    auto fits = [&](const ClientTools& t) {
+        return t.version.major >= source_major && t.version.major <= target_major;
+    };
+    auto pick = [](const ClientTools& t, std::string reason) {
+        ClientTools chosen = t;
+        chosen.reason = std::move(reason);
         return chosen;
+    };
+    std::string note;
+    if (shipped) {
+        if (fits(*shipped))
+            return pick(*shipped,
+                        fmt::format("shipped PostgreSQL {} tools beside the binary (new enough for "
+                                    "source {}{})",
+                                    shipped->version.text, source_major,
+                                    bin_dir ? fmt::format("; --pg-bin-dir {} not needed",
+                                                          bin_dir->dir.string())
+                                            : std::string()));
+        note = shipped->version.major < source_major
+                   ? fmt::format("; the shipped PostgreSQL {} tools are older than source {}",
+                                 shipped->version.text, source_major)
+                   : fmt::format("; the shipped PostgreSQL {} tools are newer than target {}",
+                                 shipped->version.text, target_major);
     }
+    if (bin_dir)
+        return pick(*bin_dir, fmt::format("--pg-bin-dir {} (PostgreSQL {}){}",
+                                          bin_dir->dir.string(), bin_dir->version.text, note));
+    const ClientTools* best_fit = nullptr;
+    for (const auto& t : searched)
+        if (fits(t) && (!best_fit || t.version.major > best_fit->version.major)) best_fit = &t;
+    if (best_fit)
+        return pick(*best_fit,
+                    fmt::format("PostgreSQL {} in {}: newest on PATH and in "
+                                "/usr/lib/postgresql/*/bin between source {} and target {}{}",
+                                best_fit->version.text, best_fit->dir.string(), source_major,
+                                target_major, note));
+    if (shipped && shipped->version.major >= source_major)
+        return pick(*shipped,
+                    fmt::format("shipped PostgreSQL {} tools beside the binary (new enough for "
+                                "source {}; newer than target {}, and no tools between the two "
+                                "were found)",
+                                shipped->version.text, source_major, target_major));
     const ClientTools* best = newest(searched);
-    if (!best) throw Error(ExitCode::local, fmt::format("{}{}", kNoTools, shipped_note));
-    ClientTools chosen = *best;
-    chosen.reason = fmt::format(
-        "newest on PATH and in /usr/lib/postgresql/*/bin: PostgreSQL {} in {} (source {}, "
-        "target {}){}",
-        best->version.text, best->dir.string(), source_major, target_major, shipped_note);
-    return chosen;
+    if (!best) throw Error(ExitCode::local, fmt::format("{}{}", kNoTools, note));
+    return pick(*best, fmt::format("PostgreSQL {} in {}: newest on PATH and in "
+                                   "/usr/lib/postgresql/*/bin (source {}, target {}){}",
+                                   best->version.text, best->dir.string(), source_major,
+                                   target_major, note));
 }
 
 ClientTools select_client_tools(const std::optional<fs::path>& bin_dir, int source_major,
@@ -168,7 +191,8 @@ ClientTools select_client_tools(const std::optional<fs::path>& bin_dir, int sour
     }
     std::optional<ClientTools> given;
     if (bin_dir) given = checked_bin_dir(*bin_dir);
-    bool shipped_fits = shipped && shipped->version.major >= source_major;
+    bool shipped_fits =
+        shipped && shipped->version.major >= source_major && shipped->version.major <= target_major;
     std::vector<ClientTools> searched;
     if (!shipped_fits && !given) searched = searched_tools();
     return choose_client_tools(shipped, given, searched, source_major, target_major);

@@ -48,7 +48,25 @@ TEST_CASE("shipped tools older than the source give way to --pg-bin-dir, then th
          tools("/usr/lib/postgresql/16/bin", 16, "16.4")},
         19, 18);
     CHECK(searched.dir == "/usr/lib/postgresql/19/bin");
-    CHECK(searched.reason.find("newest on PATH") == 0);
+    CHECK(searched.reason.find("PostgreSQL 19.0 in /usr/lib/postgresql/19/bin: newest on PATH") ==
+          0);
+}
+
+TEST_CASE("tools newer than the target give way to searched tools between source and target") {
+    // pg_restore 18 into a 15 server fails (SET transaction_timeout); 15 tools are what
+    // PostgreSQL promises to work there.
+    auto shipped = tools("/opt/pgm/pg-tools", 18, "18.6");
+    std::vector<ClientTools> debian = {tools("/usr/lib/postgresql/15/bin", 15, "15.18")};
+    auto chosen = choose_client_tools(shipped, std::nullopt, debian, 15, 15);
+    CHECK(chosen.dir == "/usr/lib/postgresql/15/bin");
+    CHECK(chosen.reason ==
+          "PostgreSQL 15.18 in /usr/lib/postgresql/15/bin: newest on PATH and in "
+          "/usr/lib/postgresql/*/bin between source 15 and target 15; the shipped PostgreSQL "
+          "18.6 tools are newer than target 15");
+    // Nothing between source and target: the shipped tools still beat a pg_dump too old.
+    auto fallback = choose_client_tools(shipped, std::nullopt, debian, 17, 17);
+    CHECK(fallback.dir == "/opt/pgm/pg-tools");
+    CHECK(fallback.reason.find("newer than target 17") != std::string::npos);
 }
 
 TEST_CASE("--pg-bin-dir is used as given when nothing is shipped, even if too old") {

@@ -30,10 +30,14 @@ ClientTools tools_in(const std::filesystem::path& dir);
 // (exe: /proc/self/exe resolved; pass another path in tests).
 std::filesystem::path shipped_tools_dir(const std::filesystem::path& exe);
 
-// The selection rule, without any file system access:
-//  1. the shipped tools when their major is at least the source's;
+// The selection rule, without any file system access. Tools "fit" when source major <= tools
+// major <= target major (PostgreSQL promises dumping older servers and loading a dump into the
+// same or a newer major, not restoring into an older one):
+//  1. the shipped tools when they fit;
 //  2. else the --pg-bin-dir tools (whatever their version: preflight refuses too old ones);
-//  3. else the newest major among the searched ones (PATH, /usr/lib/postgresql/*/bin).
+//  3. else the newest searched tools (PATH, /usr/lib/postgresql/*/bin) that fit;
+//  4. else the shipped tools when new enough for the source (newer than the target);
+//  5. else the newest searched tools (preflight refuses them when older than the source).
 // Sets ClientTools::reason. Throws pgmigrate::Error (local) when there is nothing to choose.
 ClientTools choose_client_tools(const std::optional<ClientTools>& shipped,
                                 const std::optional<ClientTools>& bin_dir,
