@@ -11,7 +11,7 @@ ifeq ($(CI),true)
   CMAKE_FLAGS += -DPGMIGRATE_WERROR=ON
 endif
 
-.PHONY: all deps configure compile migrate demo test unit-test integration-test bench build compress release static-test clean format
+.PHONY: all deps configure compile migrate demo test unit-test integration-test bench build compress release static-test compose-test clean format
 
 all: compile
 
@@ -46,7 +46,8 @@ integration-test: compile
 bench: compile
 	bench/run $(BUILD_DIR)/pg-migrate
 
-# Release shape: a fully static binary at dist/pg-migrate.
+# Release: static dist/pg-migrate, static PostgreSQL 18 tools in dist/pg-tools/ and
+# dist/pg-migrate-<version>-linux-x86_64.tar.gz holding both.
 build:
 	scripts/build-static
 
@@ -57,6 +58,10 @@ release: build compress
 
 static-test: build
 	scripts/static-test dist/pg-migrate
+
+# The container image and compose stack for real (podman, no registry; see README).
+compose-test:
+	scripts/compose-test
 
 format:
 	clang-format -i $$(find src include tests -name '*.cpp' -o -name '*.hpp')

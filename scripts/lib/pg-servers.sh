@@ -13,12 +13,14 @@
 # only, unix socket in its own temp dir, max_connections=200. When run as root
 # the servers run as the OS user "postgres" (PostgreSQL refuses to run as root).
 #
-# Environment: PGS_BIN_DIR (default /usr/lib/postgresql/15/bin),
+# Environment: PGS_BIN_DIR (default /usr/lib/postgresql/15/bin; psql always
+#              comes from there), PGS_SERVER_BIN_DIR=DIR pgs_start ... starts
+#              that one server from other binaries (e.g. another major),
 #              PGS_KEEP=1 keeps the temp dir (logs) after exit.
 
 PGS_BIN_DIR="${PGS_BIN_DIR:-/usr/lib/postgresql/15/bin}"
 PGS_ROOT=""
-declare -gA PGS_PORT=() PGS_DIR=() PGS_PASS=()
+declare -gA PGS_PORT=() PGS_DIR=() PGS_PASS=() PGS_BIN=()
 declare -ga PGS_STARTED=()
 PGS_CLEANED=0
 
@@ -80,15 +82,16 @@ pgs_init() {
 pgs_start() {
   local name="$1" pass="$2"
   shift 2
-  local dir="$PGS_ROOT/$name"
+  local dir="$PGS_ROOT/$name" bin="${PGS_SERVER_BIN_DIR:-$PGS_BIN_DIR}"
   mkdir -p "$dir"
   PGS_DIR[$name]="$dir"
+  PGS_BIN[$name]="$bin"
   PGS_PASS[$name]="$pass"
   printf '%s\n' "$pass" >"$dir/pwfile"
   chmod 600 "$dir/pwfile"
   if [[ "$(id -u)" -eq 0 ]]; then chown -R postgres: "$dir"; fi
   pgs_info "initdb $name ($dir/data)"
-  if ! pgs_as_server_user "$PGS_BIN_DIR/initdb" -D "$dir/data" -U postgres \
+  if ! pgs_as_server_user "$bin/initdb" -D "$dir/data" -U postgres \
       --auth=scram-sha-256 --pwfile="$dir/pwfile" \
       --locale=C.UTF-8 --encoding=UTF8 --no-sync >"$dir/initdb.log" 2>&1; then
     cat "$dir/initdb.log" >&2
@@ -103,11 +106,11 @@ pgs_start() {
     opts+=" -c max_connections=200"
     local s
     for s in "$@"; do opts+=" -c $s"; done
-    if pgs_as_server_user "$PGS_BIN_DIR/pg_ctl" -D "$dir/data" -l "$dir/server.log" \
+    if pgs_as_server_user "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" \
         -o "$opts" -w -t 60 start >"$dir/pg_ctl.log" 2>&1; then
       PGS_PORT[$name]="$port"
       PGS_STARTED+=("$name")
-      pgs_info "$name server (PostgreSQL $("$PGS_BIN_DIR/postgres" --version | awk '{print $3}')) listening on 127.0.0.1:$port"
+      pgs_info "$name server (PostgreSQL $("$bin/postgres" --version | awk '{print $3}')) listening on 127.0.0.1:$port"
       return 0
     fi
     pgs_info "starting $name on port $port failed (attempt $attempt), retrying"
@@ -142,7 +145,7 @@ pgs_stop_all() {
   # checkpoint of a fast stop (seconds after a big load) is wasted time.
   for name in "${!PGS_DIR[@]}"; do
     [[ -f "${PGS_DIR[$name]}/data/postmaster.pid" ]] || continue
-    pgs_as_server_user "$PGS_BIN_DIR/pg_ctl" -D "${PGS_DIR[$name]}/data" -m immediate -w -t 30 stop \
+    pgs_as_server_user "${PGS_BIN[$name]:-$PGS_BIN_DIR}/pg_ctl" -D "${PGS_DIR[$name]}/data" -m immediate -w -t 30 stop \
       >/dev/null 2>&1 || { pgs_info "could not stop the $name server (see ${PGS_DIR[$name]}/server.log)"; ok=1; }
   done
   PGS_STARTED=()

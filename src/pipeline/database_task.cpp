@@ -237,15 +237,6 @@ void DatabaseTask::run_regular() {
         ctx_.progress.enter(db_, Phase::waiting_restore);
         SlotGuard restore_slot(ctx_.restore_slots);
         timed(Phase::restoring, &DatabaseProgress::restore_time, [&] { restore(); });
-        // TEMPORARY call site (bench branch, issue 13): the lead wires analyze_tables. Inside
-        // the restore slot: its restore_jobs connections are the ones pg_restore just gave back.
-        if (ctx_.options.analyze) {
-            std::vector<TableKey> loaded;
-            for (const auto& t : tables_)
-                if (!delayed_.count(t)) loaded.push_back(t);
-            timed(Phase::restoring, &DatabaseProgress::restore_time,
-                  [&] { analyze_tables(ctx_, db_, loaded); });
-        }
     }
     timed(Phase::verifying, &DatabaseProgress::verify_time, [&] { verify(false); });
 }
@@ -392,8 +383,20 @@ void DatabaseTask::restore() {
     }
     run_pg_restore(ctx_.state.dump_dir(db_), std::move(args));
     add_foreign_keys_not_valid(ctx_, db_, deferred);
+    // Statistics on arrival, still under the restore slot, before the step counts as done (a
+    // kill here redoes the restore, so no database is handed over unanalyzed).
+    std::vector<TableKey> loaded;
+    for (const auto& t : tables_)
+        if (!delayed_.count(t)) loaded.push_back(t);
+    analyze(loaded);
     mark(Step::restored, {{Step::dumped, execution(Step::dumped)},
                           {Step::created, execution(Step::created)}});
+}
+
+void DatabaseTask::analyze(const std::vector<TableKey>& tables) {
+    if (!ctx_.options.analyze || tables.empty()) return;
+    ctx_.progress.enter(db_, Phase::analyzing);
+    analyze_tables(ctx_, db_, tables);
 }
 
 std::vector<std::string> DatabaseTask::prepare_existing_database() {
@@ -600,6 +603,7 @@ void DatabaseTask::delayed_load() {
     mark(Step::delayed_restore_started, on);
     run_pg_restore(ctx_.state.delayed_dump_dir(db_), {"--data-only"});
     sync_sequences(ctx_, db_, delayed_);
+    analyze({delayed_.begin(), delayed_.end()});
     mark(Step::delayed_restored, on);
 }
 

@@ -5,6 +5,7 @@
 
 #include "pgmigrate/pg/catalog.hpp"
 #include "pgmigrate/pg/pool.hpp"
+#include "pgmigrate/pg/wait.hpp"
 #include "pgmigrate/process/compression.hpp"
 
 namespace pgmigrate::pipeline {
@@ -43,7 +44,7 @@ void check_superuser(const pg::Endpoint& ep, const ServerFacts& facts) {
 }
 
 void check_tools(const process::ClientTools& tools, int source_major, int target_major) {
-    spdlog::info("client tools: {} (pg_dump {})", tools.dir.string(), tools.version.text);
+    spdlog::info("client tools: {}", tools.reason);
     if (tools.version.major < source_major)
         throw Error(ExitCode::local,
                     fmt::format("pg_dump {} ({}) is older than the source server (PostgreSQL {}) "
@@ -56,17 +57,24 @@ void check_tools(const process::ClientTools& tools, int source_major, int target
             "pg_restore {} is older than the target server (PostgreSQL {}); this usually "
             "works, but newer client tools are safer",
             tools.version.text, target_major);
+    if (tools.version.major > target_major)
+        spdlog::warn(
+            "pg_restore {} is newer than the target server (PostgreSQL {}); PostgreSQL promises "
+            "restoring into the same or a newer major only",
+            tools.version.text, target_major);
 }
 
 }  // namespace
 
 Preflight run_preflight(const Config& config) {
     Preflight p;
+    pg::wait_for_server(config.from, config.wait_for_servers);
+    pg::wait_for_server(config.to, config.wait_for_servers);
     p.source = inspect_server(config.from);
     spdlog::info("source: {} (PostgreSQL {})", config.from.describe(), p.source.version_text);
     p.target = inspect_server(config.to);
     spdlog::info("target: {} (PostgreSQL {})", config.to.describe(), p.target.version_text);
-    p.tools = process::find_client_tools(config.pg_bin_dir);
+    p.tools = process::select_client_tools(config.pg_bin_dir, p.source.major, p.target.major);
     check_tools(p.tools, p.source.major, p.target.major);
     check_superuser(config.from, p.source);
     check_superuser(config.to, p.target);

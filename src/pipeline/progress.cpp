@@ -27,6 +27,8 @@ const char* phase_name(Phase phase) {
             return "waiting to restore";
         case Phase::restoring:
             return "restoring";
+        case Phase::analyzing:
+            return "analyzing";
         case Phase::dest_counts:
             return "dest counts";
         case Phase::verifying:

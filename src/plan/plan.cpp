@@ -95,7 +95,7 @@ class Planner {
 // The one place plan picks client tools, the same way a run does.
 void Planner::find_tools() {
     try {
-        tools_ = process::find_client_tools(c_.pg_bin_dir);
+        tools_ = process::select_client_tools(c_.pg_bin_dir, src_.major, dst_.major);
         report_.set_tools(*tools_);
     } catch (const Error& e) {
         tools_error_ = e.what();
@@ -534,8 +534,8 @@ json Planner::to_json() const {
 }
 
 ExitCode Planner::run() {
-    find_tools();
     connect_servers();
+    find_tools();
     decide_databases();
     check_tools();
     check_conflicts();

@@ -1,5 +1,8 @@
 #include "pgmigrate/verify/verify_command.hpp"
 
+#include "pgmigrate/pg/wait.hpp"
+#include "pgmigrate/pipeline/preflight.hpp"
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -33,15 +36,6 @@ void begin_snapshot(pg::Connection& conn, const std::optional<std::string>& snap
     if (snapshot) conn.execute("SET TRANSACTION SNAPSHOT " + pg::quote_literal(*snapshot));
 }
 
-// Stand-in for the pipeline's database filter: include/exclude as shell-style globs.
-bool selected(const pipeline::Config& config, const std::string& db) {
-    auto any = [&](const std::vector<std::string>& patterns) {
-        return std::any_of(patterns.begin(), patterns.end(),
-                           [&](const std::string& p) { return util::glob_match(p, db); });
-    };
-    if (!config.include_databases.empty() && !any(config.include_databases)) return false;
-    return !any(config.exclude_databases);
-}
 
 struct DatabaseResult {
     std::string db;
@@ -137,11 +131,17 @@ DatabaseResult verify_database(const pipeline::Config& config, const process::Cl
 }  // namespace
 
 ExitCode run_verify(const pipeline::Config& config) {
-    auto tools = process::find_client_tools(config.pg_bin_dir);
+    pg::wait_for_server(config.from, config.wait_for_servers);
+    pg::wait_for_server(config.to, config.wait_for_servers);
+    auto source_facts = pipeline::inspect_server(config.from);
+    auto target_facts = pipeline::inspect_server(config.to);
+    auto tools =
+        process::select_client_tools(config.pg_bin_dir, source_facts.major, target_facts.major);
+    spdlog::info("client tools: {}", tools.reason);
     pipeline::Context ctx(config, tools);
     std::vector<std::string> dbs;
-    for (const auto& d : pipeline::discover_databases(ctx))
-        if (selected(config, d.name)) dbs.push_back(d.name);
+    for (const auto& d : pipeline::discover_databases(ctx))  // the run's own selection
+        if (d.migrated()) dbs.push_back(d.name);
     spdlog::info("verifying {} database(s) at the {} level: {}", dbs.size(),
                  pipeline::verify_level_name(config.verify_level), fmt::join(dbs, ", "));
 

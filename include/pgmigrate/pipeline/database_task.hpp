@@ -40,6 +40,8 @@ class DatabaseTask {
 
     void dump();
     void restore();
+    // VACUUM (ANALYZE) of the loaded tables unless --no-analyze (pipeline/analyze).
+    void analyze(const std::vector<TableKey>& tables);
     // Restore arguments for the target's own database of this name (records it as created).
     std::vector<std::string> prepare_existing_database();
     void delayed_dump();

@@ -25,6 +25,7 @@ enum class Phase {
     source_counts,
     waiting_restore,
     restoring,
+    analyzing,  // VACUUM (ANALYZE) of what was loaded
     dest_counts,
     verifying,
     delayed_dumping,
