@@ -513,14 +513,12 @@ void DatabaseTask::verify_schema() {
     }
     ctx_.progress.enter(db_, Phase::verifying);
     SlotGuard slot(ctx_.count_slots);
-    auto source_sql = verify::schema_from_dump(ctx_.state.dump_dir(db_), ctx_.tools.pg_restore, {});
-    auto target_sql = verify::schema_from_server(ctx_.tools.pg_dump, ctx_.options.to, db_);
-    auto diff = verify::compare_schema_text(source_sql, target_sql, ctx_.source_major,
-                                            ctx_.target_major);
+    verify::SchemaDiff diff;
     {
-        auto src = ctx_.source(ctx_.options.from.dbname);
-        auto dst = ctx_.target(ctx_.options.to.dbname);
-        diff.merge(verify::compare_database_properties(*src, *dst, db_));
+        auto src = ctx_.source(db_);
+        auto dst = ctx_.target(db_);
+        diff = verify::compare_schema(*src, *dst, ctx_.tools, db_, ctx_.state.dump_dir(db_),
+                                      std::nullopt);
     }
     for (const auto& note : diff.notes) spdlog::info("[{}] schema note: {}", db_, note);
     if (!diff.ok())
