@@ -163,6 +163,7 @@ ExitCode migrate(const Config& given, Report& report) {
 
     TargetSettings settings(ctx);
     settings.restore_leftover();  // also with --disable-dst-optimizations: never leave them
+    log_wal_level_advice(ctx);
     restart_requested(ctx);  // before the identity check: --reset-state may clear it
     check_state_identity(ctx);
 
