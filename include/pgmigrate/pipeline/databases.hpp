@@ -27,7 +27,7 @@ struct SourceDatabase {
     std::string name;
     std::uint64_t size_bytes = 0;
     Placement placement = Placement::create;
-    std::optional<std::string> skip_reason;  // set: not migrated, and why
+    std::optional<std::string> skip_reason = std::nullopt;  // set: not migrated, and why
 
     bool migrated() const { return !skip_reason; }
 };
