@@ -22,5 +22,27 @@ else()
   find_package(spdlog REQUIRED)
   target_link_libraries(pgmigrate_deps INTERFACE PostgreSQL::PostgreSQL spdlog::spdlog fmt::fmt)
 endif()
+# Verification: XXH3 row hashes (libxxhash-dev) and the decompressors of pg_dump's data files
+# (zlib1g-dev, liblz4-dev, libzstd-dev). A static build links their .a archives
+# (cmake/StaticLink.cmake finds them).
+find_path(PGMIGRATE_XXHASH_INCLUDE_DIR NAMES xxhash.h REQUIRED)
+find_path(PGMIGRATE_ZSTD_INCLUDE_DIR NAMES zstd.h REQUIRED)
+find_path(PGMIGRATE_LZ4_INCLUDE_DIR NAMES lz4frame.h REQUIRED)
+find_path(PGMIGRATE_ZLIB_INCLUDE_DIR NAMES zlib.h REQUIRED)
+if(PGMIGRATE_STATIC)
+  set(PGMIGRATE_VERIFY_LIBRARIES ${PGMIGRATE_STATIC_VERIFY_ARCHIVES})
+else()
+  find_library(PGMIGRATE_XXHASH_LIBRARY NAMES xxhash REQUIRED)
+  find_library(PGMIGRATE_ZSTD_LIBRARY NAMES zstd REQUIRED)
+  find_library(PGMIGRATE_LZ4_LIBRARY NAMES lz4 REQUIRED)
+  find_library(PGMIGRATE_ZLIB_LIBRARY NAMES z REQUIRED)
+  set(PGMIGRATE_VERIFY_LIBRARIES ${PGMIGRATE_XXHASH_LIBRARY} ${PGMIGRATE_ZSTD_LIBRARY}
+                                 ${PGMIGRATE_LZ4_LIBRARY} ${PGMIGRATE_ZLIB_LIBRARY})
+endif()
+target_include_directories(pgmigrate_deps SYSTEM INTERFACE
+  ${PGMIGRATE_XXHASH_INCLUDE_DIR} ${PGMIGRATE_ZSTD_INCLUDE_DIR} ${PGMIGRATE_LZ4_INCLUDE_DIR}
+  ${PGMIGRATE_ZLIB_INCLUDE_DIR})
+target_link_libraries(pgmigrate_deps INTERFACE ${PGMIGRATE_VERIFY_LIBRARIES})
+
 target_link_libraries(pgmigrate_deps INTERFACE CLI11::CLI11 nlohmann_json::nlohmann_json
                                                Threads::Threads)

@@ -70,6 +70,7 @@
 #                                  header-only + header-only fmt + threads)
 #   PGMIGRATE_FMT_TARGET           "pgmigrate_static_fmt" (INTERFACE: fmt
 #                                  header-only)
+#   PGMIGRATE_STATIC_VERIFY_ARCHIVES  libxxhash.a, libzstd.a, liblz4.a, libz.a (verify/)
 #   PGMIGRATE_STATIC_LINK_OPTIONS  link options for executables ("-static")
 #   PGMIGRATE_STATIC_DEFINITIONS   compile definitions the static build needs
 #                                  (SPDLOG_FMT_EXTERNAL;FMT_HEADER_ONLY=1);
@@ -111,12 +112,19 @@ function(_pgm_find_static_archive var name)
   if(NOT ${var})
     message(FATAL_ERROR
       "PGMIGRATE_STATIC: static archive lib${name}.a not found "
-      "(Debian: apt-get install libssl-dev zlib1g-dev)")
+      "(Debian: apt-get install libssl-dev zlib1g-dev libxxhash-dev libzstd-dev liblz4-dev)")
   endif()
 endfunction()
 _pgm_find_static_archive(PGMIGRATE_LIBSSL_A ssl)
 _pgm_find_static_archive(PGMIGRATE_LIBCRYPTO_A crypto)
 _pgm_find_static_archive(PGMIGRATE_LIBZ_A z)
+# Verification (src/verify): XXH3 and the readers of compressed pg_dump data files. Debian ships
+# the archives in libxxhash-dev, libzstd-dev, liblz4-dev and zlib1g-dev.
+_pgm_find_static_archive(PGMIGRATE_LIBXXHASH_A xxhash)
+_pgm_find_static_archive(PGMIGRATE_LIBZSTD_A zstd)
+_pgm_find_static_archive(PGMIGRATE_LIBLZ4_A lz4)
+set(PGMIGRATE_STATIC_VERIFY_ARCHIVES
+    "${PGMIGRATE_LIBXXHASH_A}" "${PGMIGRATE_LIBZSTD_A}" "${PGMIGRATE_LIBLZ4_A}" "${PGMIGRATE_LIBZ_A}")
 
 set(THREADS_PREFER_PTHREAD_FLAG ON)
 find_package(Threads REQUIRED)

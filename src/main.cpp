@@ -17,6 +17,7 @@
 #include "pgmigrate/util/cancel.hpp"
 #include "pgmigrate/util/live_area.hpp"
 #include "pgmigrate/util/log.hpp"
+#include "pgmigrate/util/secrets.hpp"
 #include "pgmigrate/verify/verify_command.hpp"
 
 namespace {

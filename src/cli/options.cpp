@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "pgmigrate/pipeline/database_filter.hpp"
+#include "pgmigrate/pipeline/delay_patterns.hpp"
 #include "pgmigrate/util/text.hpp"
 
 namespace pgmigrate::cli {
@@ -41,47 +42,49 @@ struct SideFlags {
     std::string sslmode, sslrootcert, sslcert, sslkey;
 };
 
+// The environment variable of a flag: PG_MIGRATE_ and the long name in capitals, '-' as '_'
+// (--dump-jobs: PG_MIGRATE_DUMP_JOBS), so no option can be given a name that breaks the rule.
+std::string env_name(const std::string& flags) {
+    std::string name = flags.substr(flags.rfind(',') + 1);
+    std::string env = "PG_MIGRATE_";
+    for (char c : name.substr(name.find_first_not_of('-')))
+        env += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return env;
+}
+
+template <typename T>
+CLI::Option* env_option(CLI::App& app, const std::string& flags, T& into, const std::string& help,
+                        const std::string& group) {
+    return app.add_option(flags, into, help)->envname(env_name(flags))->group(group);
+}
+
+CLI::Option* env_flag(CLI::App& app, const std::string& flags, bool& into, const std::string& help,
+                      const std::string& group) {
+    return app.add_flag(flags, into, help)->envname(env_name(flags))->group(group);
+}
+
 void add_side(CLI::App& app, SideFlags& f, const std::string& side, const std::string& what,
               const std::string& default_pass, const std::string& db_purpose) {
-    std::string env = "PG_MIGRATE_" + util::to_lower(side);
-    for (auto& c : env) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     const std::string group = what + " connection";
-    app.add_option("--" + side + "-host", f.host, what + " host")
-        ->envname(env + "_HOST")
+    env_option(app, "--" + side + "-host", f.host, what + " host", group)->capture_default_str();
+    env_option(app, "--" + side + "-port", f.port, what + " port", group)
         ->capture_default_str()
-        ->group(group);
-    app.add_option("--" + side + "-port", f.port, what + " port")
-        ->envname(env + "_PORT")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 65535))
-        ->group(group);
-    app.add_option("--" + side + "-user", f.user, what + " user (a superuser)")
-        ->envname(env + "_USER")
-        ->capture_default_str()
-        ->group(group);
-    app.add_option("--" + side + "-pass", f.pass,
-                   what + " password [default: " + default_pass +
-                       " unless PGPASSWORD, PGPASSFILE or ~/.pgpass supplies one]")
-        ->envname(env + "_PASS")
-        ->group(group);
-    app.add_option("--" + side + "-db", f.db, what + " database for " + db_purpose)
-        ->envname(env + "_DB")
-        ->capture_default_str()
-        ->group(group);
-    app.add_option("--" + side + "-sslmode", f.sslmode, what + " libpq sslmode")
-        ->envname(env + "_SSLMODE")
-        ->check(CLI::IsMember(kSslModes))
-        ->group(group);
-    app.add_option("--" + side + "-sslrootcert", f.sslrootcert,
-                   what + " CA certificate file (libpq sslrootcert)")
-        ->envname(env + "_SSLROOTCERT")
-        ->group(group);
-    app.add_option("--" + side + "-sslcert", f.sslcert, what + " client certificate (sslcert)")
-        ->envname(env + "_SSLCERT")
-        ->group(group);
-    app.add_option("--" + side + "-sslkey", f.sslkey, what + " client key (sslkey)")
-        ->envname(env + "_SSLKEY")
-        ->group(group);
+        ->check(CLI::Range(1, 65535));
+    env_option(app, "--" + side + "-user", f.user, what + " user (a superuser)", group)
+        ->capture_default_str();
+    env_option(app, "--" + side + "-pass", f.pass,
+               what + " password [default: " + default_pass +
+                   " unless PGPASSWORD, PGPASSFILE or ~/.pgpass supplies one]",
+               group);
+    env_option(app, "--" + side + "-db", f.db, what + " database for " + db_purpose, group)
+        ->capture_default_str();
+    env_option(app, "--" + side + "-sslmode", f.sslmode, what + " libpq sslmode", group)
+        ->check(CLI::IsMember(kSslModes));
+    env_option(app, "--" + side + "-sslrootcert", f.sslrootcert,
+               what + " CA certificate file (libpq sslrootcert)", group);
+    env_option(app, "--" + side + "-sslcert", f.sslcert, what + " client certificate (sslcert)",
+               group);
+    env_option(app, "--" + side + "-sslkey", f.sslkey, what + " client key (sslkey)", group);
 }
 
 bool libpq_can_find_password() {
@@ -110,14 +113,208 @@ pg::Endpoint to_endpoint(const SideFlags& f, pg::Side side, bool pass_given,
     return e;
 }
 
-std::string validate_delay_pattern(const std::string& pattern) {
-    auto dot = pattern.find('.');
-    if (dot == std::string::npos || dot == 0 || dot + 1 == pattern.size())
-        return fmt::format(
-            "--delay-table-data '{}' must be DATABASE.TABLE_PATTERN or "
-            "DATABASE.SCHEMA.TABLE_PATTERN (e.g. sales.events, sales.fact_*)",
-            pattern);
-    return {};
+const std::string kParallelism = "Parallelism";
+const std::string kBehaviour = "Behaviour";
+
+// Flags that are read into something else than a Config field, converted by to_config.
+struct RawFlags {
+    SideFlags from, to;
+    std::optional<int> dump_parallel, restore_parallel;
+    std::string dump_root, compress, pg_bin_dir, report_file, verify_level = "counts";
+    bool no_analyze = false;
+    bool no_progress = false;
+    int wait_for_servers = 0;
+};
+
+struct Subcommands {
+    CLI::App* plan = nullptr;
+    CLI::App* verify = nullptr;
+};
+
+// A repeatable option whose environment variable holds a comma-separated list.
+CLI::Option* add_list_option(CLI::App& app, const std::string& name, std::vector<std::string>& into,
+                             const std::string& help) {
+    return env_option(app, name, into, help, kBehaviour)
+        ->delimiter(',')
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+}
+
+void add_parallelism_flags(CLI::App& app, pipeline::Config& o, RawFlags& raw) {
+    env_option(app, "--dump-jobs", o.dump_jobs, "pg_dump -j per database", kParallelism)
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1024));
+    env_option(app, "--restore-jobs", o.restore_jobs,
+               "pg_restore -j per database; also bounds parallel CREATE INDEX in the delayed phase",
+               kParallelism)
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1024));
+    env_option(app, "-p,--max-parallel", o.max_parallel, "databases dumped/restored concurrently",
+               kParallelism)
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1024));
+    env_option(app, "--dump-parallel", raw.dump_parallel,
+               "source-side concurrent dumps [default: --max-parallel]", kParallelism)
+        ->check(CLI::Range(1, 1024));
+    env_option(app, "--restore-parallel", raw.restore_parallel,
+               "target-side concurrent restores [default: --max-parallel]", kParallelism)
+        ->check(CLI::Range(1, 1024));
+    env_option(app, "--verify-concurrency", o.verify_concurrency,
+               "global cap on in-flight count(*) queries, all databases and both servers",
+               kParallelism)
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1024));
+}
+
+void add_behaviour_flags(CLI::App& app, pipeline::Config& o, RawFlags& raw) {
+    env_option(app, "--dump-root", raw.dump_root, "local dump directory [default: $HOME/pg_dumps]",
+               kBehaviour);
+    env_option(app, "--migrate-globals", o.migrate_globals,
+               "migrate roles (pg_dumpall --globals-only); --migrate-globals=false skips it",
+               kBehaviour)
+        ->capture_default_str()
+        ->expected(0, 1)
+        ->default_str("true");
+    env_flag(app, "--disable-dst-optimizations", o.disable_dst_optimizations,
+             "do not switch the target to fsync/synchronous_commit/full_page_writes off",
+             kBehaviour);
+    env_flag(app, "--fast-verify", o.fast_verify,
+             "compare pg_class.reltuples instead of count(*); mismatches on non-delayed "
+             "tables become warnings",
+             kBehaviour);
+    add_list_option(app, "--delay-table-data", o.delay_table_data,
+                    "DATABASE.TABLE_PATTERN or DATABASE.SCHEMA.TABLE_PATTERN (* and ? globs); "
+                    "repeatable: load these tables' data after the rest, with secondary indexes "
+                    "dropped during the load");
+    env_option(app, "--compress", raw.compress,
+               "pg_dump compression: none | gzip:N | lz4:N | zstd:N [default: zstd:5 with "
+               "pg_dump 16+, none before]",
+               kBehaviour);
+    env_option(app, "--pg-bin-dir", raw.pg_bin_dir,
+               "directory with pg_dump, pg_dumpall, pg_restore [default: newest major on "
+               "PATH and in /usr/lib/postgresql/*/bin]",
+               kBehaviour);
+    env_option(app, "--verify", raw.verify_level,
+               "what verification proves: counts (row counts per table) | checksums (row "
+               "checksums of every table, sequences, large objects, and the schema)",
+               kBehaviour)
+        ->check(CLI::IsMember({"counts", "checksums"}))
+        ->capture_default_str();
+    env_flag(app, "--no-analyze", raw.no_analyze,
+             "do not VACUUM (ANALYZE) the target's tables after loading them", kBehaviour);
+}
+
+// Which databases, what state, and what the run reports.
+void add_selection_and_output_flags(CLI::App& app, pipeline::Config& o, RawFlags& raw) {
+    add_list_option(app, "--include-database", o.include_databases,
+                    "migrate only source databases matching PATTERN (pg_dumpall rules: * and ?, "
+                    "\"quoted\" exact); repeatable")
+        ->type_name("PATTERN");
+    add_list_option(app, "--exclude-database", o.exclude_databases,
+                    "skip source databases matching PATTERN (as pg_dumpall --exclude-database); "
+                    "repeatable")
+        ->type_name("PATTERN");
+    env_option(app, "--restart-database", o.restart_databases,
+               "forget this database's state (dropping the target database pg-migrate "
+               "created) and migrate it from the start; repeatable",
+               kBehaviour)
+        ->type_name("NAME")
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    env_flag(app, "--reset-state", o.reset_state,
+             "forget all state (markers, figures, globals) and start over; target databases "
+             "pg-migrate created are dropped first",
+             kBehaviour);
+    env_option(app, "--report", raw.report_file,
+               "write a JSON report (format pg-migrate-report/1) to FILE at the end", kBehaviour)
+        ->type_name("FILE");
+    env_option(app, "--wait-for-servers", raw.wait_for_servers,
+               "retry the first connection to each server for up to SECONDS (a server "
+               "still starting); authentication errors fail at once",
+               kBehaviour)
+        ->type_name("SECONDS")
+        ->check(CLI::Range(0, 86400))
+        ->capture_default_str();
+    env_flag(app, "--no-progress", raw.no_progress, "no live progress display, even on a terminal",
+             kBehaviour);
+}
+
+Subcommands add_subcommands(CLI::App& app) {
+    auto* plan_cmd = app.add_subcommand(
+        "plan",
+        "connect to both servers, change nothing, and print what a run would do: "
+        "databases, conflicts, hazards, connection budget, dump space, tools. Takes every "
+        "option of pg-migrate --help");
+    auto* verify_cmd = app.add_subcommand(
+        "verify",
+        "re-verify a finished migration from scratch (new source snapshot, no cached "
+        "result): exit 0 when the target equals the source, 1 with the differences");
+    for (auto* sub : {plan_cmd, verify_cmd}) sub->fallthrough();
+    app.require_subcommand(0, 1);
+    return {plan_cmd, verify_cmd};
+}
+
+// Runs CLI11. False when parsing ended the command line's work: help, version or a usage error
+// (result says which).
+bool parse_argv(CLI::App& app, const Subcommands& subs, int argc, const char* const* argv,
+                ParseResult& result) {
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp&) {
+        result.status = ParseStatus::exit_ok;
+        result.message = app.help();
+        for (const auto* sub : {subs.plan, subs.verify})
+            if (sub->parsed()) result.message = sub->help();
+        return false;
+    } catch (const CLI::CallForVersion&) {
+        result.status = ParseStatus::exit_ok;
+        result.message = std::string("pg-migrate ") + PGMIGRATE_VERSION + "\n";
+        return false;
+    } catch (const CLI::ParseError& e) {
+        result.status = ParseStatus::exit_usage;
+        result.message = util::trim(e.what());
+        return false;
+    }
+    return true;
+}
+
+// The checks CLI11 cannot make and the conversions into Config. An error line, or nullopt.
+std::optional<std::string> to_config(const RawFlags& raw, const CLI::App& app,
+                                     const Subcommands& subs, pipeline::Config& o) {
+    for (const auto& pattern : o.delay_table_data)
+        if (auto err = pipeline::delay_pattern_error(pattern); !err.empty()) return err;
+    for (const auto& pattern : o.include_databases)
+        if (auto err = pipeline::database_pattern_error(pattern, "--include-database")) return err;
+    for (const auto& pattern : o.exclude_databases)
+        if (auto err = pipeline::database_pattern_error(pattern, "--exclude-database")) return err;
+    if (!raw.compress.empty()) {
+        o.compress = process::parse_compression(raw.compress);
+        if (!o.compress)
+            return fmt::format("--compress '{}' must be none, gzip:1..9, lz4:1..12 or zstd:1..22",
+                               raw.compress);
+    }
+    o.dump_parallel = raw.dump_parallel.value_or(o.max_parallel);
+    o.restore_parallel = raw.restore_parallel.value_or(o.max_parallel);
+
+    const char* home = std::getenv("HOME");
+    if (!home || !*home) return "HOME is not set; pg-migrate keeps its state under $HOME";
+    o.state_home = home;
+    o.dump_root = raw.dump_root.empty() ? o.state_home / "pg_dumps"
+                                        : std::filesystem::absolute(raw.dump_root);
+    if (!raw.pg_bin_dir.empty()) o.pg_bin_dir = std::filesystem::absolute(raw.pg_bin_dir);
+    o.progress = !raw.no_progress;
+    o.analyze = !raw.no_analyze;
+    o.verify_level = raw.verify_level == "checksums" ? pipeline::VerifyLevel::checksums
+                                                     : pipeline::VerifyLevel::counts;
+    if (!raw.report_file.empty()) o.report_file = std::filesystem::absolute(raw.report_file);
+    o.wait_for_servers = std::chrono::seconds(raw.wait_for_servers);
+    if (subs.plan->parsed()) o.command = pipeline::Command::plan;
+    if (subs.verify->parsed()) o.command = pipeline::Command::verify;
+
+    o.from =
+        to_endpoint(raw.from, pg::Side::source,
+                    app.count("--from-pass") > 0 || std::getenv("PG_MIGRATE_FROM_PASS"), "oldpass");
+    o.to = to_endpoint(raw.to, pg::Side::target,
+                       app.count("--to-pass") > 0 || std::getenv("PG_MIGRATE_TO_PASS"), "newpass");
+    return std::nullopt;
 }
 
 }  // namespace
@@ -128,218 +325,20 @@ ParseResult parse_command_line(int argc, const char* const* argv) {
     // A flag given twice (say, in a wrapper script and again by hand): the last one wins.
     app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     ParseResult result;
-    pipeline::Config& o = result.options;
-
-    SideFlags from, to;
-    add_side(app, from, "from", "Source", "oldpass", "discovery and globals");
-    add_side(app, to, "to", "Target", "newpass", "ALTER SYSTEM and globals");
-
-    const std::string par = "Parallelism";
-    std::optional<int> dump_parallel, restore_parallel;
-    app.add_option("--dump-jobs", o.dump_jobs, "pg_dump -j per database")
-        ->envname("PG_MIGRATE_DUMP_JOBS")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 1024))
-        ->group(par);
-    app.add_option(
-           "--restore-jobs", o.restore_jobs,
-           "pg_restore -j per database; also bounds parallel CREATE INDEX in the delayed phase")
-        ->envname("PG_MIGRATE_RESTORE_JOBS")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 1024))
-        ->group(par);
-    app.add_option("-p,--max-parallel", o.max_parallel, "databases dumped/restored concurrently")
-        ->envname("PG_MIGRATE_MAX_PARALLEL")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 1024))
-        ->group(par);
-    app.add_option("--dump-parallel", dump_parallel,
-                   "source-side concurrent dumps [default: --max-parallel]")
-        ->envname("PG_MIGRATE_DUMP_PARALLEL")
-        ->check(CLI::Range(1, 1024))
-        ->group(par);
-    app.add_option("--restore-parallel", restore_parallel,
-                   "target-side concurrent restores [default: --max-parallel]")
-        ->envname("PG_MIGRATE_RESTORE_PARALLEL")
-        ->check(CLI::Range(1, 1024))
-        ->group(par);
-    app.add_option("--verify-concurrency", o.verify_concurrency,
-                   "global cap on in-flight count(*) queries, all databases and both servers")
-        ->envname("PG_MIGRATE_VERIFY_CONCURRENCY")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 1024))
-        ->group(par);
-
-    const std::string beh = "Behaviour";
-    std::string dump_root, compress, pg_bin_dir, report_file, verify_level = "counts";
-    bool no_analyze = false;
-    int wait_for_servers = 0;
-    app.add_option("--dump-root", dump_root, "local dump directory [default: $HOME/pg_dumps]")
-        ->envname("PG_MIGRATE_DUMP_ROOT")
-        ->group(beh);
-    app.add_option("--migrate-globals", o.migrate_globals,
-                   "migrate roles (pg_dumpall --globals-only); --migrate-globals=false skips it")
-        ->envname("PG_MIGRATE_MIGRATE_GLOBALS")
-        ->capture_default_str()
-        ->expected(0, 1)
-        ->default_str("true")
-        ->group(beh);
-    app.add_flag("--disable-dst-optimizations", o.disable_dst_optimizations,
-                 "do not switch the target to fsync/synchronous_commit/full_page_writes off")
-        ->envname("PG_MIGRATE_DISABLE_DST_OPTIMIZATIONS")
-        ->group(beh);
-    app.add_flag("--fast-verify", o.fast_verify,
-                 "compare pg_class.reltuples instead of count(*); mismatches on non-delayed "
-                 "tables become warnings")
-        ->envname("PG_MIGRATE_FAST_VERIFY")
-        ->group(beh);
-    app.add_option("--delay-table-data", o.delay_table_data,
-                   "DATABASE.TABLE_PATTERN or DATABASE.SCHEMA.TABLE_PATTERN (* and ? globs); "
-                   "repeatable: load these tables' data after the rest, with secondary indexes "
-                   "dropped during the load")
-        ->envname("PG_MIGRATE_DELAY_TABLE_DATA")
-        ->delimiter(',')
-        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
-        ->group(beh);
-    app.add_option("--compress", compress,
-                   "pg_dump compression: none | gzip:N | lz4:N | zstd:N [default: zstd:5 with "
-                   "pg_dump 16+, none before]")
-        ->envname("PG_MIGRATE_COMPRESS")
-        ->group(beh);
-    app.add_option("--pg-bin-dir", pg_bin_dir,
-                   "directory with pg_dump, pg_dumpall, pg_restore [default: newest major on "
-                   "PATH and in /usr/lib/postgresql/*/bin]")
-        ->envname("PG_MIGRATE_PG_BIN_DIR")
-        ->group(beh);
-    app.add_option("--verify", verify_level,
-                   "what verification proves: counts (row counts per table) | checksums (row "
-                   "checksums of every table, sequences, large objects, and the schema)")
-        ->envname("PG_MIGRATE_VERIFY")
-        ->check(CLI::IsMember({"counts", "checksums"}))
-        ->capture_default_str()
-        ->group(beh);
-    app.add_flag("--no-analyze", no_analyze,
-                 "do not VACUUM (ANALYZE) the target's tables after loading them")
-        ->envname("PG_MIGRATE_NO_ANALYZE")
-        ->group(beh);
-    app.add_option("--include-database", o.include_databases,
-                   "migrate only source databases matching PATTERN (pg_dumpall rules: * and ?, "
-                   "\"quoted\" exact); repeatable")
-        ->envname("PG_MIGRATE_INCLUDE_DATABASE")
-        ->type_name("PATTERN")
-        ->delimiter(',')
-        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
-        ->group(beh);
-    app.add_option("--exclude-database", o.exclude_databases,
-                   "skip source databases matching PATTERN (as pg_dumpall --exclude-database); "
-                   "repeatable")
-        ->envname("PG_MIGRATE_EXCLUDE_DATABASE")
-        ->type_name("PATTERN")
-        ->delimiter(',')
-        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
-        ->group(beh);
-    app.add_option("--restart-database", o.restart_databases,
-                   "forget this database's state (dropping the target database pg-migrate "
-                   "created) and migrate it from the start; repeatable")
-        ->envname("PG_MIGRATE_RESTART_DATABASE")
-        ->type_name("NAME")
-        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
-        ->group(beh);
-    app.add_flag("--reset-state", o.reset_state,
-                 "forget all state (markers, figures, globals) and start over; target databases "
-                 "pg-migrate created are dropped first")
-        ->envname("PG_MIGRATE_RESET_STATE")
-        ->group(beh);
-    app.add_option("--report", report_file,
-                   "write a JSON report (format pg-migrate-report/1) to FILE at the end")
-        ->envname("PG_MIGRATE_REPORT")
-        ->type_name("FILE")
-        ->group(beh);
-    app.add_option("--wait-for-servers", wait_for_servers,
-                   "retry the first connection to each server for up to SECONDS (a server "
-                   "still starting); authentication errors fail at once")
-        ->envname("PG_MIGRATE_WAIT_FOR_SERVERS")
-        ->type_name("SECONDS")
-        ->check(CLI::Range(0, 86400))
-        ->capture_default_str()
-        ->group(beh);
-    bool no_progress = false;
-    app.add_flag("--no-progress", no_progress, "no live progress display, even on a terminal")
-        ->envname("PG_MIGRATE_NO_PROGRESS")
-        ->group(beh);
-    auto* plan_cmd = app.add_subcommand(
-        "plan", "connect to both servers, change nothing, and print what a run would do: "
-                "databases, conflicts, hazards, connection budget, dump space, tools. Takes every "
-                "option of pg-migrate --help");
-    auto* verify_cmd = app.add_subcommand(
-        "verify", "re-verify a finished migration from scratch (new source snapshot, no cached "
-                  "result): exit 0 when the target equals the source, 1 with the differences");
-    for (auto* sub : {plan_cmd, verify_cmd}) sub->fallthrough();
-    app.require_subcommand(0, 1);
+    RawFlags raw;
+    add_side(app, raw.from, "from", "Source", "oldpass", "discovery and globals");
+    add_side(app, raw.to, "to", "Target", "newpass", "ALTER SYSTEM and globals");
+    add_parallelism_flags(app, result.options, raw);
+    add_behaviour_flags(app, result.options, raw);
+    add_selection_and_output_flags(app, result.options, raw);
+    Subcommands subs = add_subcommands(app);
     app.set_version_flag("-V,--version", std::string("pg-migrate ") + PGMIGRATE_VERSION);
 
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::CallForHelp&) {
-        result.status = ParseStatus::exit_ok;
-        result.message = app.help();
-        for (const auto* sub : {plan_cmd, verify_cmd})
-            if (sub->parsed()) result.message = sub->help();
-        return result;
-    } catch (const CLI::CallForVersion&) {
-        result.status = ParseStatus::exit_ok;
-        result.message = std::string("pg-migrate ") + PGMIGRATE_VERSION + "\n";
-        return result;
-    } catch (const CLI::ParseError& e) {
+    if (!parse_argv(app, subs, argc, argv, result)) return result;
+    if (auto error = to_config(raw, app, subs, result.options)) {
         result.status = ParseStatus::exit_usage;
-        result.message = util::trim(e.what());
-        return result;
+        result.message = std::move(*error);
     }
-
-    auto usage = [&](std::string message) {
-        result.status = ParseStatus::exit_usage;
-        result.message = std::move(message);
-        return result;
-    };
-    for (const auto& pattern : o.delay_table_data)
-        if (auto err = validate_delay_pattern(pattern); !err.empty()) return usage(err);
-    for (const auto& pattern : o.include_databases)
-        if (auto err = pipeline::database_pattern_error(pattern, "--include-database"))
-            return usage(*err);
-    for (const auto& pattern : o.exclude_databases)
-        if (auto err = pipeline::database_pattern_error(pattern, "--exclude-database"))
-            return usage(*err);
-    if (!compress.empty()) {
-        o.compress = process::parse_compression(compress);
-        if (!o.compress)
-            return usage(
-                fmt::format("--compress '{}' must be none, gzip:1..9, lz4:1..12 or "
-                            "zstd:1..22",
-                            compress));
-    }
-    o.dump_parallel = dump_parallel.value_or(o.max_parallel);
-    o.restore_parallel = restore_parallel.value_or(o.max_parallel);
-
-    const char* home = std::getenv("HOME");
-    if (!home || !*home) return usage("HOME is not set; pg-migrate keeps its state under $HOME");
-    o.state_home = home;
-    o.dump_root =
-        dump_root.empty() ? o.state_home / "pg_dumps" : std::filesystem::absolute(dump_root);
-    if (!pg_bin_dir.empty()) o.pg_bin_dir = std::filesystem::absolute(pg_bin_dir);
-    o.progress = !no_progress;
-    o.analyze = !no_analyze;
-    o.verify_level = verify_level == "checksums" ? pipeline::VerifyLevel::checksums
-                                                 : pipeline::VerifyLevel::counts;
-    if (!report_file.empty()) o.report_file = std::filesystem::absolute(report_file);
-    o.wait_for_servers = std::chrono::seconds(wait_for_servers);
-    if (plan_cmd->parsed()) o.command = pipeline::Command::plan;
-    if (verify_cmd->parsed()) o.command = pipeline::Command::verify;
-
-    o.from =
-        to_endpoint(from, pg::Side::source,
-                    app.count("--from-pass") > 0 || std::getenv("PG_MIGRATE_FROM_PASS"), "oldpass");
-    o.to = to_endpoint(to, pg::Side::target,
-                       app.count("--to-pass") > 0 || std::getenv("PG_MIGRATE_TO_PASS"), "newpass");
     return result;
 }
 

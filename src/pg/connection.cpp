@@ -8,18 +8,15 @@
 #include <cstdlib>
 
 #include "pgmigrate/util/cancel.hpp"
+#include "pgmigrate/util/secrets.hpp"
 #include "pgmigrate/util/text.hpp"
 
 namespace pgmigrate::pg {
 namespace {
 
-// The statement as an error message may show it: first line only, and never a password clause.
+// The statement as an error message may show it: first line only, and never a password.
 std::string first_line(const std::string& sql) {
-    std::string line = util::trim(sql.substr(0, sql.find('\n')));
-    auto upper = line;
-    for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    if (auto pos = upper.find("PASSWORD"); pos != std::string::npos)
-        line = line.substr(0, pos) + "PASSWORD ...";
+    std::string line = util::mask_secrets(util::trim(sql.substr(0, sql.find('\n'))));
     return line.size() > 80 ? line.substr(0, 77) + "..." : line;
 }
 
@@ -172,6 +169,93 @@ std::string Connection::server_version_text() const {
     const char* v = PQparameterStatus(conn_.get(), "server_version");
     return v ? util::trim(std::string(v).substr(0, std::string(v).find(' ')))
              : std::to_string(server_version());
+}
+
+void Connection::abandon_copy_out() {
+    if (PGcancel* cancel = PQgetCancel(conn_.get())) {
+        char err[256];
+        PQcancel(cancel, err, sizeof err);
+        PQfreeCancel(cancel);
+    }
+    // Rows already sent are read and dropped until the server ends the COPY with the cancel
+    // error; then the results are drained as after any query.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+        char* buffer = nullptr;
+        int n = PQgetCopyData(conn_.get(), &buffer, /*async=*/1);
+        if (n > 0) {
+            PQfreemem(buffer);
+            continue;
+        }
+        if (n == -1) {
+            cancel_and_drain();
+            return;
+        }
+        if (n == -2) break;
+        pollfd pfd{PQsocket(conn_.get()), POLLIN, 0};
+        ::poll(&pfd, 1, 200);
+        if (PQconsumeInput(conn_.get()) == 0) break;
+    }
+    broken_ = true;
+}
+
+void Connection::copy_out(const std::string& sql,
+                          const std::function<void(std::string_view)>& on_row, Seconds timeout) {
+    cancel::throw_if_requested();
+    if (PQsendQuery(conn_.get(), sql.c_str()) == 0) fail("COPY", sql, nullptr);
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    wait_for_result(deadline, sql);
+    PGresult* start = PQgetResult(conn_.get());
+    if (!start || PQresultStatus(start) != PGRES_COPY_OUT) {
+        // An error before any row (no such table or column): drain the rest, then report it.
+        PGresult* r;
+        while ((r = PQgetResult(conn_.get())) != nullptr) PQclear(r);
+        fail("COPY", sql, start);
+    }
+    PQclear(start);
+    while (true) {
+        char* buffer = nullptr;
+        int n = PQgetCopyData(conn_.get(), &buffer, /*async=*/1);
+        if (n > 0) {
+            try {
+                on_row(std::string_view(buffer, static_cast<size_t>(n)));
+            } catch (...) {
+                PQfreemem(buffer);
+                abandon_copy_out();
+                throw;
+            }
+            PQfreemem(buffer);
+            continue;
+        }
+        if (n == -1) break;  // the COPY is complete; its result follows
+        if (n == -2) fail("COPY", sql, nullptr);
+        auto now = std::chrono::steady_clock::now();
+        if (now >= deadline || cancel::requested()) {
+            abandon_copy_out();
+            if (cancel::requested()) throw Cancelled();
+            throw PgError(endpoint_->failure_code(),
+                          fmt::format("COPY timed out on {} ({})", endpoint_->describe(database_),
+                                      first_line(sql)),
+                          "57014");
+        }
+        auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+        pollfd pfd{PQsocket(conn_.get()), POLLIN, 0};
+        ::poll(&pfd, 1, static_cast<int>(std::min<long long>(wait.count(), 250)));
+        if (PQconsumeInput(conn_.get()) == 0) fail("COPY", sql, nullptr);
+    }
+    PGresult* error = nullptr;
+    while (true) {
+        wait_for_result(deadline, sql);
+        PGresult* res = PQgetResult(conn_.get());
+        if (!res) break;
+        if (PQresultStatus(res) == PGRES_FATAL_ERROR) {
+            if (error) PQclear(error);
+            error = res;
+        } else {
+            PQclear(res);
+        }
+    }
+    if (error) fail("COPY", sql, error);
 }
 
 void Connection::execute(const std::string& sql, Seconds timeout) {

@@ -28,7 +28,7 @@ std::vector<std::pair<std::string, std::string>> Endpoint::libpq_params(
         {"dbname", database},
         {"connect_timeout", std::to_string(connect_timeout_seconds)},
         {"application_name", "pg-migrate"},
-        // A plain dbname must never be parsed as a conninfo string.
+        // Names arrive as UTF-8 whatever the server's or the locale's encoding.
         {"client_encoding", "UTF8"},
     };
     if (password) params.emplace_back("password", *password);

@@ -1,5 +1,6 @@
 #include "pgmigrate/pg/sql_script.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 #include "pgmigrate/util/text.hpp"
@@ -25,82 +26,143 @@ std::string_view dollar_tag(std::string_view text, size_t i) {
     return text.substr(i, j - i + 1);
 }
 
+// True for "SET standard_conforming_strings = off" (or TO, quoted, false): from then on a
+// backslash escapes in every '...' string, as the server reads them.
+bool turns_off_conforming_strings(const std::string& statement) {
+    std::string lower = util::to_lower(statement);
+    const std::string set = "set standard_conforming_strings";
+    if (lower.rfind(set, 0) != 0) return false;
+    std::string value = util::trim(std::string_view(lower).substr(set.size()));
+    if (value.rfind("to", 0) == 0)
+        value = util::trim(std::string_view(value).substr(2));
+    else if (value.rfind('=', 0) == 0)
+        value = util::trim(std::string_view(value).substr(1));
+    std::erase(value, '\'');
+    return value == "off" || value == "false" || value == "0" || value == "no";
+}
+
+// One pass over a script: statements end at a ';' outside quotes, dollar quotes and comments.
+class ScriptSplitter {
+  public:
+    explicit ScriptSplitter(std::string_view script) : text_(script) {}
+
+    std::vector<ScriptItem> split() {
+        while (i_ < text_.size()) {
+            if (at_line_start_ && util::trim(current_).empty() && text_[i_] == '\\') {
+                meta_command();
+                continue;
+            }
+            // Indentation keeps a line's start: psql reads "  \\connect" as a meta-command.
+            if (text_[i_] != ' ' && text_[i_] != '\t') at_line_start_ = false;
+            if (!comment() && !quoted() && !dollar_quoted()) plain();
+        }
+        flush();
+        return std::move(items_);
+    }
+
+  private:
+    bool next_is(size_t at, char c) const { return at < text_.size() && text_[at] == c; }
+
+    // A psql backslash command fills its line; it is never sent to the server.
+    void meta_command() {
+        size_t end = std::min(text_.find('\n', i_), text_.size());
+        items_.push_back({util::trim(text_.substr(i_, end - i_)), true});
+        current_.clear();
+        i_ = end + 1;
+        at_line_start_ = true;
+    }
+
+    // -- to the end of the line, or /* ... */ which nests as the server's comments do.
+    bool comment() {
+        if (text_[i_] == '-' && next_is(i_ + 1, '-')) {
+            i_ = std::min(text_.find('\n', i_), text_.size());
+            return true;
+        }
+        if (text_[i_] != '/' || !next_is(i_ + 1, '*')) return false;
+        int depth = 0;
+        while (i_ < text_.size()) {
+            if (text_[i_] == '/' && next_is(i_ + 1, '*')) {
+                ++depth;
+                i_ += 2;
+            } else if (text_[i_] == '*' && next_is(i_ + 1, '/')) {
+                i_ += 2;
+                if (--depth == 0) break;
+            } else {
+                ++i_;
+            }
+        }
+        return true;
+    }
+
+    // '...' (E'...' and, with standard_conforming_strings off, every string: backslash
+    // escapes) or "..." (an identifier); a doubled quote stays inside.
+    bool quoted() {
+        char q = text_[i_];
+        if (q != '\'' && q != '"') return false;
+        bool e_prefix = i_ > 0 && (text_[i_ - 1] == 'E' || text_[i_ - 1] == 'e') &&
+                        (i_ < 2 || !is_ident_char(text_[i_ - 2]));
+        bool escapes = q == '\'' && (e_prefix || !conforming_strings_);
+        size_t j = i_ + 1;
+        while (j < text_.size()) {
+            if (escapes && text_[j] == '\\') {
+                j += 2;
+            } else if (text_[j] == q && next_is(j + 1, q)) {
+                j += 2;
+            } else if (text_[j] == q) {
+                break;
+            } else {
+                ++j;
+            }
+        }
+        take_to(std::min(j + 1, text_.size()));
+        return true;
+    }
+
+    // $tag$ ... $tag$ (or $$ ... $$): everything up to the same tag is one literal.
+    bool dollar_quoted() {
+        if (text_[i_] != '$' || (i_ > 0 && is_ident_char(text_[i_ - 1]))) return false;
+        auto tag = dollar_tag(text_, i_);
+        if (tag.empty()) return false;
+        size_t end = text_.find(tag, i_ + tag.size());
+        take_to(end == std::string_view::npos ? text_.size() : end + tag.size());
+        return true;
+    }
+
+    void plain() {
+        char c = text_[i_++];
+        if (c == ';') {
+            flush();
+            return;
+        }
+        if (c == '\n') at_line_start_ = true;
+        current_ += c;
+    }
+
+    void take_to(size_t end) {
+        current_.append(text_.substr(i_, end - i_));
+        i_ = end;
+    }
+
+    void flush() {
+        std::string statement = util::trim(current_);
+        current_.clear();
+        if (statement.empty()) return;
+        if (turns_off_conforming_strings(statement)) conforming_strings_ = false;
+        items_.push_back({statement, false});
+    }
+
+    std::string_view text_;
+    size_t i_ = 0;
+    bool at_line_start_ = true;
+    bool conforming_strings_ = true;
+    std::string current_;
+    std::vector<ScriptItem> items_;
+};
+
 }  // namespace
 
 std::vector<ScriptItem> split_script(std::string_view script) {
-    std::vector<ScriptItem> items;
-    std::string current;
-    auto flush = [&] {
-        std::string stmt = util::trim(current);
-        if (!stmt.empty()) items.push_back({stmt, false});
-        current.clear();
-    };
-    size_t i = 0;
-    bool at_line_start = true;
-    while (i < script.size()) {
-        char c = script[i];
-        if (at_line_start && util::trim(current).empty() && c == '\\') {
-            size_t end = script.find('\n', i);
-            if (end == std::string_view::npos) end = script.size();
-            items.push_back({util::trim(script.substr(i, end - i)), true});
-            current.clear();
-            i = end + 1;
-            continue;
-        }
-        at_line_start = false;
-        if (c == '-' && i + 1 < script.size() && script[i + 1] == '-') {
-            size_t end = script.find('\n', i);
-            i = end == std::string_view::npos ? script.size() : end;
-            continue;
-        }
-        if (c == '/' && i + 1 < script.size() && script[i + 1] == '*') {
-            size_t end = script.find("*/", i + 2);
-            i = end == std::string_view::npos ? script.size() : end + 2;
-            continue;
-        }
-        if (c == '\'' || c == '"') {
-            bool escapes = c == '\'' && i > 0 && (script[i - 1] == 'E' || script[i - 1] == 'e');
-            size_t j = i + 1;
-            while (j < script.size()) {
-                if (escapes && script[j] == '\\') {
-                    j += 2;
-                    continue;
-                }
-                if (script[j] == c) {
-                    if (j + 1 < script.size() && script[j + 1] == c) {
-                        j += 2;
-                        continue;
-                    }
-                    break;
-                }
-                ++j;
-            }
-            j = std::min(j + 1, script.size());
-            current.append(script.substr(i, j - i));
-            i = j;
-            continue;
-        }
-        if (c == '$' && (i == 0 || !is_ident_char(script[i - 1]))) {
-            auto tag = dollar_tag(script, i);
-            if (!tag.empty()) {
-                size_t end = script.find(tag, i + tag.size());
-                end = end == std::string_view::npos ? script.size() : end + tag.size();
-                current.append(script.substr(i, end - i));
-                i = end;
-                continue;
-            }
-        }
-        if (c == ';') {
-            flush();
-            ++i;
-            continue;
-        }
-        if (c == '\n') at_line_start = true;
-        current += c;
-        ++i;
-    }
-    flush();
-    return items;
+    return ScriptSplitter(script).split();
 }
 
 std::pair<std::string, size_t> read_identifier(std::string_view text) {

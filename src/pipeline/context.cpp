@@ -10,7 +10,7 @@ namespace pgmigrate::pipeline {
 Context::Context(Config opts, process::ClientTools client_tools)
     : options(std::move(opts)),
       tools(std::move(client_tools)),
-      state(options.state_home),
+      state(options.state_home, options.dump_root),
       delay_plan(options.delay_table_data),
       dump_slots(options.dump_parallel),
       restore_slots(options.restore_parallel),
@@ -39,15 +39,22 @@ process::LineSink Context::stderr_logger(const std::string& label) const {
     };
 }
 
-std::filesystem::path Context::dump_dir(const std::string& db) const {
-    return options.dump_root / util::encode_file_name(db);
+StepInputs Context::inputs(const std::string& source_db_oid) const {
+    StepInputs in;
+    in.source = source_identity;
+    in.target = target_identity;
+    in.source_db_oid = source_db_oid;
+    in.pg_dump_major = tools.version.major;
+    in.compression = compression_argument;
+    return in;
 }
 
-std::filesystem::path Context::delayed_dump_dir(const std::string& db) const {
-    return options.dump_root / (util::encode_file_name(db) + ".delayed");
+pg::Connection Context::snapshot_connection(const std::string& db) {
+    return pg::connect_with_retry(options.from, db);
 }
 
 SlotGuard::SlotGuard(std::counting_semaphore<>& sem) : sem_(sem) {
+    // Timed, not acquire(): cancellation is polled, and a wakeup lost by GCC PR 98033 is retried.
     while (!sem_.try_acquire_for(std::chrono::milliseconds(200))) cancel::throw_if_requested();
     held_ = true;
 }

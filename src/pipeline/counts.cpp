@@ -19,57 +19,32 @@ const pg::Endpoint& endpoint(Context& ctx, pg::Side side) {
 }
 }  // namespace
 
-std::vector<TableKey> list_source_tables(Context& ctx, const std::string& db) {
-    auto conn = ctx.source(db);
-    auto res = conn->query(pg::sql::kUserTables);
-    std::vector<TableKey> tables;
-    for (int i = 0; i < res.rows(); ++i) tables.push_back({res.get(i, 0), res.get(i, 1)});
-    return tables;
-}
-
-TableCounts count_exact(Context& ctx, pg::Side side, const std::string& db,
-                        const std::vector<TableKey>& tables) {
-    TableCounts counts;
-    std::mutex mutex;
+void for_each_counted(Context& ctx, size_t n, const std::function<void(size_t)>& work) {
     std::atomic<size_t> next{0};
+    std::mutex mutex;
     std::exception_ptr error;
-    const pg::Endpoint& ep = endpoint(ctx, side);
-
     auto worker = [&] {
         while (true) {
             size_t i = next.fetch_add(1);
-            if (i >= tables.size()) return;
+            if (i >= n) return;
             {
                 std::lock_guard lock(mutex);
                 if (error) return;
             }
             try {
                 SlotGuard slot(ctx.count_slots);
-                auto conn = ctx.pool.acquire(ep, db);
-                auto res = conn->query(
-                    "SELECT count(*) FROM " + pg::qualified_name(tables[i].schema, tables[i].name),
-                    {}, pg::kLongQueryTimeout);
-                std::lock_guard lock(mutex);
-                counts[tables[i]] = res.get_int(0, 0);
-            } catch (const pg::PgError& e) {
-                if (e.sqlstate() == "42P01") {  // undefined_table: missing on this side
-                    std::lock_guard lock(mutex);
-                    continue;
-                }
-                std::lock_guard lock(mutex);
-                if (!error) error = std::current_exception();
+                work(i);
             } catch (...) {
                 std::lock_guard lock(mutex);
                 if (!error) error = std::current_exception();
             }
         }
     };
-    size_t n = std::min<size_t>(tables.size(), static_cast<size_t>(ctx.options.verify_concurrency));
+    size_t width = std::min<size_t>(n, static_cast<size_t>(ctx.options.verify_concurrency));
     std::vector<std::thread> threads;
-    for (size_t i = 0; i < n; ++i) threads.emplace_back(worker);
+    for (size_t i = 0; i < width; ++i) threads.emplace_back(worker);
     for (auto& t : threads) t.join();
     if (error) std::rethrow_exception(error);
-    return counts;
 }
 
 TableCounts count_estimated(Context& ctx, pg::Side side, const std::string& db) {

@@ -37,6 +37,7 @@ std::vector<SourceDatabase> decide_databases(std::vector<DatabaseRow> rows,
     for (const auto& row : rows) {
         SourceDatabase db;
         db.name = row.name;
+        db.oid = row.oid;
         db.size_bytes = row.size_bytes;
         bool carried_into_existing = row.name == "postgres" || row.name == "template1";
         if (row.name == "template0")
@@ -60,7 +61,7 @@ std::vector<SourceDatabase> discover_databases(pg::Connection& source,
     for (int i = 0; i < res.rows(); ++i)
         rows.push_back({res.get(i, 0),
                         res.is_null(i, 1) ? 0 : static_cast<std::uint64_t>(res.get_int(i, 1)),
-                        res.get(i, 2) == "t", res.get(i, 3) == "t"});
+                        res.get(i, 2) == "t", res.get(i, 3) == "t", res.get(i, 4)});
     return decide_databases(std::move(rows), filter);
 }
 
@@ -188,29 +189,146 @@ std::vector<std::string> database_property_sql(const DatabaseDefinition& def, bo
     return out;
 }
 
-namespace {
+const char* const kTemporaryPrefix = "pgmigrate_new_";
 
-bool target_database_exists(Context& ctx, const std::string& db) {
-    auto conn = ctx.target(ctx.options.to.dbname);
-    return conn->query(pg::sql::kDatabaseExists, {db}).rows() > 0;
+nlohmann::json definition_to_json(const DatabaseDefinition& d) {
+    auto opt = [](const std::optional<std::string>& v) {
+        return v ? nlohmann::json(*v) : nlohmann::json();
+    };
+    nlohmann::json grants = nlohmann::json::array(), settings = nlohmann::json::array();
+    for (const auto& g : d.grants)
+        grants.push_back({{"grantee", opt(g.grantee)},
+                          {"privilege", g.privilege},
+                          {"grantable", g.grantable}});
+    for (const auto& st : d.settings)
+        settings.push_back({{"role", opt(st.role)}, {"name", st.name}, {"value", st.value}});
+    return {{"name", d.name},
+            {"owner", d.owner},
+            {"encoding", d.encoding},
+            {"collate", d.collate},
+            {"ctype", d.ctype},
+            {"provider", d.provider},
+            {"provider_locale", opt(d.provider_locale)},
+            {"connection_limit", d.connection_limit},
+            {"comment", opt(d.comment)},
+            {"default_acl", d.default_acl},
+            {"grants", grants},
+            {"settings", settings}};
 }
 
-void create_from_source(Context& ctx, const std::string& db) {
-    DatabaseDefinition def = [&] {
-        auto src = ctx.source(ctx.options.from.dbname);
-        return read_definition(*src, db);
-    }();
+DatabaseDefinition definition_from_json(const nlohmann::json& j) {
+    auto opt = [](const nlohmann::json& v) {
+        return v.is_null() ? std::nullopt : std::optional<std::string>(v.get<std::string>());
+    };
+    DatabaseDefinition d;
+    d.name = j.at("name").get<std::string>();
+    d.owner = j.at("owner").get<std::string>();
+    d.encoding = j.at("encoding").get<std::string>();
+    d.collate = j.at("collate").get<std::string>();
+    d.ctype = j.at("ctype").get<std::string>();
+    d.provider = j.at("provider").get<std::string>();
+    d.provider_locale = opt(j.at("provider_locale"));
+    d.connection_limit = j.at("connection_limit").get<int>();
+    d.comment = opt(j.at("comment"));
+    d.default_acl = j.at("default_acl").get<bool>();
+    for (const auto& g : j.at("grants"))
+        d.grants.push_back({opt(g.at("grantee")), g.at("privilege").get<std::string>(),
+                            g.at("grantable").get<bool>()});
+    for (const auto& st : j.at("settings"))
+        d.settings.push_back(
+            {opt(st.at("role")), st.at("name").get<std::string>(), st.at("value").get<std::string>()});
+    return d;
+}
+
+void drop_target_database_by_oid(Context& ctx, const std::string& oid) {
     auto conn = ctx.target(ctx.options.to.dbname);
-    bool owner_exists = conn->query(pg::sql::kRoleExists, {def.owner}).rows() > 0;
+    drop_database_by_oid(ctx, *conn, oid);
+}
+
+void drop_database_by_oid(Context& ctx, pg::Connection& conn, const std::string& oid) {
+    auto res = conn.query(pg::sql::kDatabaseNameByOid, {oid});
+    if (res.rows() == 0) return;
+    std::string name = res.get(0, 0);
+    spdlog::info("dropping target database \"{}\" (OID {}, created by pg-migrate)", name, oid);
+    ctx.pool.clear();  // our own idle connections to it would block DROP DATABASE
+    std::string drop = fmt::format("DROP DATABASE IF EXISTS {}", pg::quote_ident(name));
+    if (conn.server_major() >= 13) drop += " WITH (FORCE)";
+    conn.execute(drop, pg::kLongQueryTimeout);
+}
+
+void drop_recorded_database(Context& ctx, const nlohmann::json& created_marker) {
+    const auto& d = created_marker.at("details");
+    if (d.value("existing", false)) return;  // the target's own postgres/template1: never dropped
+    std::string oid = d.value("oid", "");
+    std::string name = d.value("name", "");
+    auto conn = ctx.target(ctx.options.to.dbname);
+    if (oid.empty() && name.rfind(kTemporaryPrefix, 0) == 0) {
+        if (auto r = conn->query(pg::sql::kDatabaseOid, {name}); r.rows() > 0) oid = r.get(0, 0);
+    }
+    if (!oid.empty()) drop_database_by_oid(ctx, *conn, oid);
+}
+
+namespace {
+
+std::optional<std::string> target_database_oid(pg::Connection& conn, const std::string& db) {
+    auto res = conn.query(pg::sql::kDatabaseOid, {db});
+    if (res.rows() == 0) return std::nullopt;
+    return res.get(0, 0);
+}
+
+}  // namespace
+
+void prepare_target_database(Context& ctx, const std::string& db, const DatabaseDefinition& source_def,
+                             const StepInputs& inputs) {
+    if (auto created = ctx.state.read_marker(db, Step::created)) {
+        // Ours but not restored: an interrupted restore, or a redone dump. Start clean.
+        spdlog::info("[{}] dropping the unfinished target database to create and restore it again",
+                     db);
+        drop_recorded_database(ctx, *created);
+        ctx.state.clear_marker(db, Step::created);
+    }
+    auto conn = ctx.target(ctx.options.to.dbname);
+    auto refuse = [&] {
+        return Error(ExitCode::target,
+                     fmt::format("database \"{}\" already exists on the {} and was not created by "
+                                 "pg-migrate; drop it there or choose another target (nothing was "
+                                 "changed)",
+                                 db, ctx.options.to.describe()));
+    };
+    if (target_database_oid(*conn, db)) throw refuse();
+
+    bool owner_exists = conn->query(pg::sql::kRoleExists, {source_def.owner}).rows() > 0;
     if (!owner_exists)
         spdlog::warn(
             "[{}] owner role {} does not exist on the target (globals not migrated?); "
             "the database will be owned by {}",
-            db, def.owner, ctx.options.to.user);
-    // The marker goes first: a crash right after CREATE DATABASE must not leave a database that
-    // the next run would take for someone else's and refuse to touch.
-    ctx.state.mark(db, Marker::created);
-    conn->execute(create_database_sql(def, conn->server_major(), owner_exists));
+            db, source_def.owner, ctx.options.to.user);
+    spdlog::info("[{}] creating database on the target", db);
+    DatabaseDefinition def = source_def;
+    def.name = db;
+    DatabaseDefinition temp = def;
+    temp.name = kTemporaryPrefix + new_execution_id();
+    // The temporary name is recorded before CREATE: it is unique to this run, so a database
+    // of that name found later is certainly ours, even if we were killed before its OID was.
+    auto marker = make_marker(db, Step::created, inputs, {}, {{"name", temp.name}, {"oid", ""}});
+    ctx.state.write_marker(db, Step::created, marker);
+    conn->execute(create_database_sql(temp, conn->server_major(), owner_exists),
+                  pg::kLongQueryTimeout);
+    auto oid = target_database_oid(*conn, temp.name);
+    if (!oid) throw Error(ExitCode::target, "database " + temp.name + " vanished after CREATE");
+    marker["details"]["oid"] = *oid;
+    ctx.state.write_marker(db, Step::created, marker);
+    try {
+        conn->execute(fmt::format("ALTER DATABASE {} RENAME TO {}", pg::quote_ident(temp.name),
+                                  pg::quote_ident(db)));
+    } catch (const pg::PgError& e) {
+        if (e.sqlstate() != "42P04") throw;  // duplicate_database: someone made it meanwhile
+        drop_database_by_oid(ctx, *conn, *oid);
+        ctx.state.clear_marker(db, Step::created);
+        throw refuse();
+    }
+    marker["details"]["name"] = db;
+    ctx.state.write_marker(db, Step::created, marker);
     for (const auto& stmt : database_property_sql(def, owner_exists)) {
         try {
             conn->execute(stmt);
@@ -218,32 +336,6 @@ void create_from_source(Context& ctx, const std::string& db) {
             spdlog::warn("[{}] database property not applied: {}", db, e.what());
         }
     }
-}
-
-}  // namespace
-
-void prepare_target_database(Context& ctx, const std::string& db) {
-    if (!target_database_exists(ctx, db)) {
-        spdlog::info("[{}] creating database on the target", db);
-        create_from_source(ctx, db);
-        return;
-    }
-    if (!ctx.state.has(db, Marker::created))
-        throw Error(ExitCode::target,
-                    fmt::format("database \"{}\" already exists on the {} and was not created by "
-                                "pg-migrate (no {}.created marker in {}); drop it there or choose "
-                                "another target, nothing was changed",
-                                db, ctx.options.to.describe(), util::encode_file_name(db),
-                                ctx.state.migrate_dir().string()));
-    // Ours but not restored: an interrupted restore, or a run that stopped between CREATE
-    // DATABASE and its properties. Start from a clean copy of the source's definition.
-    spdlog::info("[{}] dropping the unfinished target database to create and restore it again", db);
-    auto conn = ctx.target(ctx.options.to.dbname);
-    ctx.pool.clear();  // our own idle connections to it would block DROP DATABASE
-    std::string drop = fmt::format("DROP DATABASE IF EXISTS {}", pg::quote_ident(db));
-    if (conn->server_major() >= 13) drop += " WITH (FORCE)";
-    conn->execute(drop);
-    create_from_source(ctx, db);
 }
 
 }  // namespace pgmigrate::pipeline

@@ -1,34 +1,54 @@
 #include "pgmigrate/pipeline/delay_patterns.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
+#include "pgmigrate/util/error.hpp"
 #include "pgmigrate/util/text.hpp"
 
 namespace pgmigrate::pipeline {
 namespace {
 
-// Splits on dots outside double quotes; each part reports whether it was quoted.
-std::vector<std::pair<std::string, bool>> split_parts(const std::string& text) {
-    std::vector<std::pair<std::string, bool>> parts(1);
+struct Part {
+    std::string text;
+    bool quoted = false;
+};
+
+// A pattern split on dots outside double quotes, or the reason it cannot be.
+struct Split {
+    std::vector<Part> parts;
+    std::string problem;
+};
+
+Split split_parts(const std::string& text) {
+    Split out;
+    out.parts.emplace_back();
     bool in_quotes = false;
     for (size_t i = 0; i < text.size(); ++i) {
         char c = text[i];
-        if (c == '"') {
-            if (in_quotes && i + 1 < text.size() && text[i + 1] == '"') {
-                parts.back().first += '"';
-                ++i;
-            } else {
-                in_quotes = !in_quotes;
-                parts.back().second = true;
-            }
+        if (c == '"' && in_quotes && i + 1 < text.size() && text[i + 1] == '"') {
+            out.parts.back().text += '"';
+            ++i;
+        } else if (c == '"') {
+            in_quotes = !in_quotes;
+            out.parts.back().quoted = true;
         } else if (c == '.' && !in_quotes) {
-            parts.emplace_back();
+            out.parts.emplace_back();
         } else {
-            parts.back().first += c;
+            out.parts.back().text += c;
         }
     }
-    if (in_quotes) return {};
-    return parts;
+    if (in_quotes) {
+        out.problem = "a double quote is not closed";
+    } else if (out.parts.size() < 2 || out.parts.size() > 3) {
+        out.problem = fmt::format("it has {} dot-separated part{}", out.parts.size(),
+                                  out.parts.size() == 1 ? "" : "s");
+    } else if (std::any_of(out.parts.begin(), out.parts.end(),
+                           [](const Part& p) { return p.text.empty(); })) {
+        out.problem = "a part is empty";
+    }
+    return out;
 }
 
 bool part_matches(const std::string& pattern, bool exact, const std::string& name) {
@@ -43,27 +63,39 @@ bool DelayPattern::matches(const TableKey& t) const {
 }
 
 std::optional<DelayPattern> parse_delay_pattern(const std::string& text) {
-    auto parts = split_parts(text);
-    if (parts.size() != 2 && parts.size() != 3) return std::nullopt;
-    for (const auto& [part, quoted] : parts)
-        if (part.empty()) return std::nullopt;
+    auto split = split_parts(text);
+    if (!split.problem.empty()) return std::nullopt;
+    const auto& parts = split.parts;
     DelayPattern p;
     p.text = text;
-    p.database = parts[0].first;
+    p.database = parts[0].text;
     if (parts.size() == 3) {
-        p.schema = parts[1].first;
-        p.schema_exact = parts[1].second;
+        p.schema = parts[1].text;
+        p.schema_exact = parts[1].quoted;
     } else {
         p.schema_exact = true;
     }
-    p.table = parts.back().first;
-    p.table_exact = parts.back().second;
+    p.table = parts.back().text;
+    p.table_exact = parts.back().quoted;
     return p;
 }
 
+std::string delay_pattern_error(const std::string& text) {
+    auto problem = split_parts(text).problem;
+    if (problem.empty()) return {};
+    return fmt::format(
+        "--delay-table-data '{}': {}; expected DATABASE.TABLE_PATTERN or "
+        "DATABASE.SCHEMA.TABLE_PATTERN (e.g. sales.events, sales.fact_*, "
+        "db.\"name.with.dots\")",
+        text, problem);
+}
+
 DelayPlan::DelayPlan(const std::vector<std::string>& pattern_texts) {
-    for (const auto& text : pattern_texts)
-        if (auto p = parse_delay_pattern(text)) patterns_.push_back(*p);
+    for (const auto& text : pattern_texts) {
+        auto p = parse_delay_pattern(text);
+        if (!p) throw Error(ExitCode::usage, delay_pattern_error(text));
+        patterns_.push_back(*p);
+    }
 }
 
 bool DelayPlan::database_has_patterns(const std::string& db) const {

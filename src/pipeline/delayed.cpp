@@ -38,18 +38,21 @@ std::vector<SavedIndex> from_json(const nlohmann::json& doc, const std::string& 
 }
 }  // namespace
 
+std::vector<SavedIndex> read_saved_indexes(Context& ctx, const std::string& db) {
+    auto file = ctx.state.index_ddl_file(db);
+    auto doc = ctx.state.read_json(file, kFormat);
+    if (!doc)
+        throw Error(ExitCode::local,
+                    fmt::format("{} is missing although {} says the index definitions were "
+                                "saved; the dropped indexes must be re-created by hand",
+                                file.string(),
+                                ctx.state.marker_path(db, Step::delayed_indexes_saved).string()));
+    return from_json(*doc, file.string());
+}
+
 std::vector<SavedIndex> save_delayed_indexes(Context& ctx, const std::string& db,
                                              const std::set<TableKey>& tables) {
     auto file = ctx.state.index_ddl_file(db);
-    if (ctx.state.has(db, Marker::delayed_indexes_saved)) {
-        auto doc = ctx.state.read_json(file, kFormat);
-        if (!doc)
-            throw Error(ExitCode::local,
-                        fmt::format("{} is missing although {} says the index definitions were "
-                                    "saved; the dropped indexes must be re-created by hand",
-                                    file.string(), marker_suffix(Marker::delayed_indexes_saved)));
-        return from_json(*doc, file.string());
-    }
     std::vector<SavedIndex> indexes;
     auto conn = ctx.source(db);
     for (const auto& t : tables) {
@@ -66,7 +69,6 @@ std::vector<SavedIndex> save_delayed_indexes(Context& ctx, const std::string& db
                         {"table", i.table.name},
                         {"ddl", i.ddl}});
     ctx.state.write_json(file, kFormat, {{"database", db}, {"indexes", list}});
-    ctx.state.mark(db, Marker::delayed_indexes_saved);
     spdlog::info("[{}] saved {} secondary index definition(s) of delayed tables to {}", db,
                  indexes.size(), file.string());
     return indexes;
@@ -109,18 +111,40 @@ void recreate_indexes(Context& ctx, const std::string& db, const std::vector<Sav
     if (error) std::rethrow_exception(error);
 }
 
-std::vector<DeferredForeignKey> foreign_keys_to_defer(Context& ctx, const std::string& db,
+std::vector<DeferredForeignKey> foreign_keys_to_defer(pg::Connection& source,
                                                       const std::set<TableKey>& delayed) {
     std::vector<DeferredForeignKey> keys;
     if (delayed.empty()) return keys;
-    auto conn = pg::Connection::open(ctx.options.from, db);
-    conn.execute("SET search_path = ''");
+    // Qualified definitions; the search_path is put back for the queries that follow.
+    source.execute("SET LOCAL search_path = ''");
     for (const auto& t : delayed) {
-        auto res = conn.query(pg::sql::kForeignKeysReferencing, {t.schema, t.name});
+        auto res = source.query(pg::sql::kForeignKeysReferencing, {t.schema, t.name});
         for (int i = 0; i < res.rows(); ++i)
             keys.push_back({res.get(i, 0), res.get(i, 1), res.get(i, 2), res.get(i, 3),
                             res.get(i, 4), res.get(i, 5) == "t"});
     }
+    source.execute("RESET search_path");
+    return keys;
+}
+
+nlohmann::json foreign_keys_to_json(const std::vector<DeferredForeignKey>& keys) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& k : keys)
+        out.push_back({{"oid", k.oid},
+                       {"schema", k.schema},
+                       {"table", k.table},
+                       {"name", k.name},
+                       {"definition", k.definition},
+                       {"validated", k.validated}});
+    return out;
+}
+
+std::vector<DeferredForeignKey> foreign_keys_from_json(const nlohmann::json& doc) {
+    std::vector<DeferredForeignKey> keys;
+    for (const auto& k : doc)
+        keys.push_back({k.at("oid").get<std::string>(), k.at("schema").get<std::string>(),
+                        k.at("table").get<std::string>(), k.at("name").get<std::string>(),
+                        k.at("definition").get<std::string>(), k.at("validated").get<bool>()});
     return keys;
 }
 

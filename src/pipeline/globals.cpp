@@ -9,9 +9,12 @@
 #include "pgmigrate/pg/sql_script.hpp"
 #include "pgmigrate/pipeline/context.hpp"
 #include "pgmigrate/util/atomic_file.hpp"
+#include "pgmigrate/util/secrets.hpp"
 #include "pgmigrate/util/text.hpp"
 
 namespace pgmigrate::pipeline {
+
+const char* const kGlobalsFormat = "pg-migrate-globals/1";
 namespace {
 
 // Statement prefixes (lower case, single-spaced) followed by a role name.
@@ -79,7 +82,7 @@ void migrate_globals(Context& ctx) {
     GlobalsPlan plan = plan_globals(*text, o.to.user);
     for (const auto& s : plan.skipped)
         spdlog::info("globals: skipped (would change the target's migration user {}): {}",
-                     o.to.user, util::trim(s.substr(0, s.find(" PASSWORD "))));
+                     o.to.user, util::mask_secrets(util::trim(s)));
     auto conn = ctx.target(o.to.dbname);
     int applied = 0, existing = 0, failed = 0;
     for (const auto& stmt : plan.statements) {
@@ -92,16 +95,15 @@ void migrate_globals(Context& ctx) {
                 continue;
             }
             ++failed;
-            std::string shown = stmt.find("PASSWORD") != std::string::npos
-                                    ? stmt.substr(0, stmt.find("PASSWORD")) + "PASSWORD ..."
-                                    : stmt;
-            spdlog::warn("globals: statement failed on {}: {} ({})", o.to.describe(), shown,
-                         util::trim(e.what()).substr(0, 300));
+            spdlog::warn("globals: statement failed on {}: {} ({})", o.to.describe(),
+                         util::mask_secrets(stmt), util::trim(e.what()).substr(0, 300));
         }
     }
     spdlog::info("globals: {} statements applied, {} already existed, {} failed", applied, existing,
                  failed);
-    ctx.state.mark_globals_done();
+    ctx.state.write_json(ctx.state.globals_file(), kGlobalsFormat,
+                         {{"source", ctx.source_identity.to_json()},
+                          {"target", ctx.target_identity.to_json()}});
 }
 
 }  // namespace pgmigrate::pipeline

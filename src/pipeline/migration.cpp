@@ -16,6 +16,7 @@
 #include "pgmigrate/pipeline/databases.hpp"
 #include "pgmigrate/pipeline/estimates.hpp"
 #include "pgmigrate/pipeline/globals.hpp"
+#include "pgmigrate/pipeline/preflight.hpp"
 #include "pgmigrate/pipeline/report.hpp"
 #include "pgmigrate/pipeline/settings.hpp"
 #include "pgmigrate/util/cancel.hpp"
@@ -25,53 +26,63 @@ namespace pgmigrate::pipeline {
 namespace fs = std::filesystem;
 namespace {
 
-void check_superuser(Context& ctx, const pg::Endpoint& ep) {
-    auto conn = ctx.pool.acquire(ep, ep.dbname);
-    if (conn->query(pg::sql::kIsSuperuser).get(0, 0) == "t") return;
-    if (ep.side == pg::Side::target)
-        throw Error(ExitCode::target,
-                    fmt::format("user {} on the {} is not a superuser; pg-migrate needs one there "
-                                "for ALTER SYSTEM (fast-restore settings), creating roles and "
-                                "databases with their owners, and pg_restore --disable-triggers",
-                                ep.user, ep.describe()));
-    spdlog::warn(
-        "user {} on the {} is not a superuser: pg_dumpall cannot read role passwords and "
-        "pg_dump may lack access to some tables",
-        ep.user, ep.describe());
+// The state directory belongs to one server pair. Another pair is refused (its markers would
+// say nothing true about these servers) unless --reset-state throws the state away.
+void check_state_identity(Context& ctx) {
+    const auto file = ctx.state.identity_file();
+    const std::string format = "pg-migrate-identity/1";
+    nlohmann::json now = {{"source", ctx.source_identity.to_json()},
+                          {"target", ctx.target_identity.to_json()}};
+    if (auto doc = ctx.state.read_json(file, format)) {
+        auto src = ServerIdentity::from_json(doc->value("source", nlohmann::json()));
+        auto dst = ServerIdentity::from_json(doc->value("target", nlohmann::json()));
+        if (!src.same_server(ctx.source_identity) || !dst.same_server(ctx.target_identity)) {
+            if (!ctx.options.reset_state)
+                throw Error(ExitCode::local,
+                            fmt::format("the state in {} belongs to a migration from {} to {}; "
+                                        "this run goes from {} to {}. Use another HOME for this "
+                                        "pair, or --reset-state to forget the old state",
+                                        ctx.state.migrate_dir().string(), src.address, dst.address,
+                                        ctx.source_identity.address,
+                                        ctx.target_identity.address));
+            spdlog::warn("--reset-state: forgetting the state of the migration from {} to {}; "
+                         "target databases it created there are left alone",
+                         src.address, dst.address);
+            ctx.state.forget_all();
+        }
+    }
+    ctx.state.write_json(file, format, now);
 }
 
-void preflight(Context& ctx) {
-    auto& o = ctx.options;
-    {
-        auto src = ctx.source(o.from.dbname);
-        ctx.source_major = src->server_major();
-        ctx.source_version = src->server_version_text();
-        spdlog::info("source: {} (PostgreSQL {})", o.from.describe(), src->server_version_text());
+// --reset-state / --restart-database: the databases pg-migrate created (their recorded OIDs)
+// are dropped on this target, then the state is forgotten.
+void restart_requested(Context& ctx) {
+    auto drop_created = [&](const nlohmann::json& marker) {
+        auto target = ServerIdentity::from_json(marker.value("target", nlohmann::json()));
+        if (!target.same_server(ctx.target_identity)) return;
+        drop_recorded_database(ctx, marker);
+    };
+    if (ctx.options.reset_state) {
+        spdlog::warn("--reset-state: dropping the target databases pg-migrate created and "
+                     "forgetting all state");
+        for (const auto& marker : ctx.state.created_markers()) drop_created(marker);
+        ctx.state.forget_all();
+        return;
     }
-    {
-        auto dst = ctx.target(o.to.dbname);
-        ctx.target_major = dst->server_major();
-        ctx.target_version = dst->server_version_text();
-        spdlog::info("target: {} (PostgreSQL {})", o.to.describe(), dst->server_version_text());
+    for (const auto& db : ctx.options.restart_databases) {
+        spdlog::warn("[{}] --restart-database: forgetting its state and migrating it anew", db);
+        if (auto marker = ctx.state.read_marker(db, Step::created)) drop_created(*marker);
+        ctx.state.forget(db);
     }
-    spdlog::info("client tools: {} (pg_dump {})", ctx.tools.dir.string(), ctx.tools.version.text);
-    if (ctx.tools.version.major < ctx.source_major)
-        throw Error(ExitCode::local,
-                    fmt::format("pg_dump {} ({}) is older than the source server (PostgreSQL {}) "
-                                "and refuses to dump it; install the PostgreSQL {} client tools "
-                                "or newer and point --pg-bin-dir at them",
-                                ctx.tools.version.text, ctx.tools.pg_dump.string(),
-                                ctx.source_major, ctx.source_major));
-    if (ctx.tools.version.major < ctx.target_major)
-        spdlog::warn(
-            "pg_restore {} is older than the target server (PostgreSQL {}); this usually "
-            "works, but newer client tools are safer",
-            ctx.tools.version.text, ctx.target_major);
-    check_superuser(ctx, o.from);
-    check_superuser(ctx, o.to);
-    auto spec = o.compress.value_or(process::default_compression(ctx.tools.version.major));
-    ctx.compression_argument = process::compression_argument(spec, ctx.tools.version.major);
-    spdlog::info("dump compression: {}", process::to_string(spec));
+}
+
+bool globals_done(const Context& ctx) {
+    auto doc = ctx.state.read_json(ctx.state.globals_file(), kGlobalsFormat);
+    if (!doc) return false;
+    return ServerIdentity::from_json(doc->value("source", nlohmann::json()))
+               .same_server(ctx.source_identity) &&
+           ServerIdentity::from_json(doc->value("target", nlohmann::json()))
+               .same_server(ctx.target_identity);
 }
 
 void prepare_dump_root(Context& ctx, const std::vector<SourceDatabase>& dbs) {
@@ -124,34 +135,42 @@ ExitCode finish(Context& ctx, Clock::time_point started) {
                       migrated);
         return ExitCode::migration_failed;
     }
-    spdlog::info("all {} database(s) migrated and verified", migrated);
+    spdlog::info("all {} database(s) migrated and verified in this run (verified: {})", migrated,
+                 ctx.options.fast_verify ? "row estimates (--fast-verify)"
+                 : ctx.options.verify_level == VerifyLevel::checksums
+                     ? "checksums + schema, against each dump's snapshot"
+                     : "row counts, against each dump's snapshot");
     return ExitCode::ok;
 }
 
-ExitCode migrate(const Config& options, Report& report) {
+ExitCode migrate(const Config& given, Report& report) {
     auto started = Clock::now();
-    StateStore(options.state_home).prepare();
-    RunLock lock(StateStore(options.state_home).lock_file());
-    Context ctx(options, process::find_client_tools(options.pg_bin_dir));
+    StateStore(given.state_home, given.dump_root).prepare();
+    RunLock lock(StateStore(given.state_home, given.dump_root).lock_file());
+    Preflight pre = run_preflight(given);
+    Context ctx(with_budget(given, pre.budget), pre.tools);
+    const Config& options = ctx.options;
     ReportCapture capture(report, ctx);  // the board's last state, also when an error unwinds
-    preflight(ctx);
+    ctx.source_major = pre.source.major;
+    ctx.target_major = pre.target.major;
+    ctx.source_version = pre.source.version_text;
+    ctx.target_version = pre.target.version_text;
+    ctx.source_identity = pre.source.identity;
+    ctx.target_identity = pre.target.identity;
+    ctx.compression_argument = pre.compression_argument;
+    ctx.pool.set_limit(pg::Side::source, pre.budget.pool_size());
+    ctx.pool.set_limit(pg::Side::target, pre.budget.pool_size());
 
     TargetSettings settings(ctx);
-    if (!options.disable_dst_optimizations) settings.restore_leftover();
+    settings.restore_leftover();  // also with --disable-dst-optimizations: never leave them
+    restart_requested(ctx);  // before the identity check: --reset-state may clear it
+    check_state_identity(ctx);
 
-    auto discovered = discover_databases(ctx);
-    const std::string method =
-        options.compress.value_or(process::default_compression(ctx.tools.version.major)).method;
     std::vector<SourceDatabase> dbs;
     std::vector<std::string> names;
-    for (auto& db : discovered) {
-        // Carrying postgres/template1 into the target's own needs DatabaseTask support for
-        // Placement::existing (restore without CREATE DATABASE); until then they are listed.
-        if (db.migrated() && db.placement == Placement::existing)
-            db.skip_reason =
-                "carrying it into the target's existing database is not supported "
-                "by this build yet";
-        ctx.progress.add(db, ctx.dump_dir(db.name), estimated_dump_bytes(db.size_bytes, method));
+    for (auto& db : discover_databases(ctx)) {
+        ctx.progress.add(db, ctx.state.dump_dir(db.name),
+                         estimated_dump_bytes(db.size_bytes, pre.compression_method));
         if (db.skip_reason) {
             spdlog::info("[{}] not migrated: {}", db.name, *db.skip_reason);
             continue;
@@ -165,11 +184,17 @@ ExitCode migrate(const Config& options, Report& report) {
         spdlog::warn("--delay-table-data {} names a database the source does not have", p);
     prepare_dump_root(ctx, dbs);
 
-    bool all_done = !names.empty();
-    for (const auto& n : names)
-        all_done = all_done && ctx.state.regular_complete(n) &&
-                   (!ctx.delay_plan.database_has_patterns(n) || ctx.state.delayed_complete(n));
-    if (all_done) spdlog::info("every database is already migrated and verified; nothing to do");
+    // Nothing to load when every database was restored (and delayed-loaded) by an earlier run;
+    // each is still verified again below.
+    bool all_loaded = !names.empty();
+    for (const auto& n : names) {
+        bool delayed = ctx.state.has(n, Step::dumped) &&
+                       !ctx.state.read_marker(n, Step::dumped)->at("details").at("delayed").empty();
+        all_loaded = all_loaded && ctx.state.has(n, Step::restored) &&
+                     (!delayed || ctx.state.has(n, Step::delayed_indexes_recreated));
+    }
+    if (all_loaded)
+        spdlog::info("every database was migrated by an earlier run; verifying them again");
 
     struct SettingsGuard {
         TargetSettings& s;
@@ -178,18 +203,18 @@ ExitCode migrate(const Config& options, Report& report) {
             if (active) s.restore();
         }
     } guard{settings};
-    if (!options.disable_dst_optimizations && !all_done) {
+    if (!options.disable_dst_optimizations && !all_loaded) {
         guard.active = true;
         settings.apply();
     }
 
-    if (options.migrate_globals && !ctx.state.globals_done()) migrate_globals(ctx);
+    if (options.migrate_globals && !globals_done(ctx)) migrate_globals(ctx);
     // Each target database is created by its own task right before its restore (under the
     // restore slot), so creating many databases overlaps the first dumps instead of delaying them.
     {
         ProgressReporter reporter(ctx, started);
         std::vector<std::thread> threads;
-        for (const auto& db : names)
+        for (const auto& db : dbs)
             threads.emplace_back([&ctx, db] { DatabaseTask(ctx, db).run(); });
         for (auto& t : threads) t.join();
     }

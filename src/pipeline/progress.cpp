@@ -179,6 +179,9 @@ void ProgressBoard::record_verification(const std::string& name, const VerifyRep
                             row.exact, delayed_phase});
     }
     (delayed_phase ? p.delayed_verified : p.verified) = report.ok();
+    p.rows_verified = 0;
+    for (const auto& t : p.tables)
+        if (t.source && t.status == "ok") p.rows_verified += *t.source;
 }
 
 void ProgressBoard::sample_dump_sizes() {

@@ -10,6 +10,7 @@
 #include "pgmigrate/util/atomic_file.hpp"
 #include "pgmigrate/util/cancel.hpp"
 #include "pgmigrate/util/log.hpp"
+#include "pgmigrate/util/secrets.hpp"
 
 namespace pgmigrate::pipeline {
 namespace {

@@ -15,34 +15,14 @@
 namespace pgmigrate::pipeline {
 namespace fs = std::filesystem;
 
-const char* marker_suffix(Marker marker) {
-    switch (marker) {
-        case Marker::created:
-            return "created";
-        case Marker::dumped:
-            return "dumped";
-        case Marker::restored:
-            return "restored";
-        case Marker::done:
-            return "done";
-        case Marker::delayed_dumped:
-            return "delayed_dumped";
-        case Marker::delayed_indexes_saved:
-            return "delayed_indexes_saved";
-        case Marker::delayed_indexes_dropped:
-            return "delayed_indexes_dropped";
-        case Marker::delayed_restore_started:
-            return "delayed_restore_started";
-        case Marker::delayed_done:
-            return "delayed_done";
-        case Marker::delayed_indexes_recreated:
-            return "delayed_indexes_recreated";
-    }
-    return "unknown";
+namespace {
+constexpr const char* kStepFormat = "pg-migrate-step/1";
 }
 
-StateStore::StateStore(const fs::path& home)
-    : migrate_dir_(home / "pg_migrate_state"), verify_dir_(home / "pg_verify_state") {}
+StateStore::StateStore(const fs::path& home, const fs::path& dump_root)
+    : migrate_dir_(home / "pg_migrate_state"),
+      verify_dir_(home / "pg_verify_state"),
+      dump_root_(dump_root) {}
 
 void StateStore::prepare() const {
     for (const auto& dir : {migrate_dir_, verify_dir_}) {
@@ -58,57 +38,123 @@ void StateStore::prepare() const {
     }
 }
 
-fs::path StateStore::marker_path(const std::string& db, Marker marker) const {
-    return migrate_dir_ / (util::encode_file_name(db) + "." + marker_suffix(marker));
+fs::path StateStore::file(const fs::path& dir, const std::string& db,
+                          const std::string& suffix) const {
+    return dir / (util::encode_file_name(db) + suffix);
 }
 
-bool StateStore::has(const std::string& db, Marker marker) const {
-    return fs::exists(marker_path(db, marker));
+fs::path StateStore::marker_path(const std::string& db, Step step) const {
+    return file(migrate_dir_, db, std::string(".") + step_name(step));
 }
 
-void StateStore::mark(const std::string& db, Marker marker, const std::string& content) const {
-    util::write_file_atomic(marker_path(db, marker), content.empty() ? db + "\n" : content);
+std::optional<nlohmann::json> StateStore::read_marker(const std::string& db, Step step) const {
+    auto path = marker_path(db, step);
+    auto text = util::read_file(path);
+    if (!text) return std::nullopt;
+    nlohmann::json doc;
+    try {
+        doc = nlohmann::json::parse(*text);
+    } catch (const nlohmann::json::exception&) {
+    }
+    if (!doc.is_object() || doc.value("format", "") != kStepFormat ||
+        doc.value("database", "") != db)
+        throw Error(ExitCode::local,
+                    fmt::format("state file {} is not a pg-migrate step marker for database "
+                                "\"{}\" (corrupt, or from an older pg-migrate that did not record "
+                                "its inputs); run with --restart-database {} or --reset-state",
+                                path.string(), db, db));
+    return doc;
 }
 
-void StateStore::clear(const std::string& db, Marker marker) const {
-    remove(marker_path(db, marker));
+std::map<Step, nlohmann::json> StateStore::read_markers(const std::string& db) const {
+    std::map<Step, nlohmann::json> out;
+    for (const auto& info : step_table())
+        if (auto doc = read_marker(db, info.step)) out.emplace(info.step, std::move(*doc));
+    return out;
 }
 
-bool StateStore::regular_complete(const std::string& db) const {
-    return has(db, Marker::done) && verify_marker(db, false);
+void StateStore::write_marker(const std::string& db, Step step, const nlohmann::json& doc) const {
+    util::write_file_atomic(marker_path(db, step), doc.dump(1) + "\n");
 }
 
-bool StateStore::delayed_complete(const std::string& db) const {
-    return has(db, Marker::delayed_done) && has(db, Marker::delayed_indexes_recreated) &&
-           verify_marker(db, true);
+void StateStore::clear_marker(const std::string& db, Step step) const {
+    remove(marker_path(db, step));
 }
 
-bool StateStore::globals_done() const {
-    return fs::exists(migrate_dir_ / "globals.done");
-}
-void StateStore::mark_globals_done() const {
-    util::write_file_atomic(migrate_dir_ / "globals.done", "globals\n");
-}
-
-fs::path StateStore::verify_file(const std::string& db, const std::string& suffix) const {
-    return verify_dir_ / (util::encode_file_name(db) + "." + suffix);
-}
-
-bool StateStore::verify_marker(const std::string& db, bool delayed) const {
-    return fs::exists(verify_file(db, delayed ? "delayed_verify" : "verify"));
-}
-
-void StateStore::mark_verified(const std::string& db, bool delayed,
-                               const std::string& report) const {
-    util::write_file_atomic(verify_file(db, delayed ? "delayed_verify" : "verify"), report);
-}
-
-void StateStore::clear_verified(const std::string& db, bool delayed) const {
-    remove(verify_file(db, delayed ? "delayed_verify" : "verify"));
+bool StateStore::has(const std::string& db, Step step) const {
+    return fs::exists(marker_path(db, step));
 }
 
 fs::path StateStore::index_ddl_file(const std::string& db) const {
-    return migrate_dir_ / (util::encode_file_name(db) + ".delayed_indexes.json");
+    return file(migrate_dir_, db, ".delayed_indexes.json");
+}
+fs::path StateStore::source_figures_file(const std::string& db, bool delayed) const {
+    return file(verify_dir_, db, delayed ? ".delayed_source_figures.json" : ".source_figures.json");
+}
+fs::path StateStore::verify_record_file(const std::string& db, bool delayed) const {
+    return file(verify_dir_, db, delayed ? ".delayed_verify" : ".verify");
+}
+fs::path StateStore::dump_dir(const std::string& db) const {
+    return dump_root_ / util::encode_file_name(db);
+}
+fs::path StateStore::delayed_dump_dir(const std::string& db) const {
+    return dump_root_ / (util::encode_file_name(db) + ".delayed");
+}
+fs::path StateStore::restore_list_file(const std::string& db) const {
+    return dump_dir(db) / "pg-migrate-restore.list";
+}
+
+void StateStore::forget(const std::string& db) const {
+    for (const auto& info : step_table()) remove(marker_path(db, info.step));
+    remove(index_ddl_file(db));
+    for (bool delayed : {false, true}) {
+        remove(source_figures_file(db, delayed));
+        remove(verify_record_file(db, delayed));
+    }
+    remove_tree(dump_dir(db));
+    remove_tree(delayed_dump_dir(db));
+}
+
+std::vector<nlohmann::json> StateStore::created_markers() const {
+    std::vector<nlohmann::json> out;
+    std::error_code ec;
+    const std::string suffix = std::string(".") + step_name(Step::created);
+    for (const auto& entry : fs::directory_iterator(migrate_dir_, ec)) {
+        auto name = entry.path().filename().string();
+        if (name.size() <= suffix.size() ||
+            name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+            continue;
+        try {
+            auto doc = nlohmann::json::parse(util::read_file(entry.path()).value_or(""));
+            if (doc.is_object() && doc.value("format", "") == kStepFormat) out.push_back(doc);
+        } catch (const nlohmann::json::exception&) {
+        }
+    }
+    return out;
+}
+
+void StateStore::forget_all() const {
+    std::error_code ec;
+    std::vector<fs::path> doomed;
+    for (const auto& dir : {migrate_dir_, verify_dir_})
+        for (const auto& entry : fs::directory_iterator(dir, ec))
+            if (entry.path() != saved_settings_file() && entry.path() != lock_file())
+                doomed.push_back(entry.path());
+    // The dumps of the databases the markers name (the dump root may hold other files).
+    for (const auto& p : doomed) {
+        if (p.parent_path() != migrate_dir_) continue;
+        std::string name = p.filename().string();
+        for (const auto& info : step_table()) {
+            std::string suffix = std::string(".") + info.marker;
+            if (name.size() > suffix.size() &&
+                name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+                std::string encoded = name.substr(0, name.size() - suffix.size());
+                remove_tree(dump_root_ / encoded);
+                remove_tree(dump_root_ / (encoded + ".delayed"));
+            }
+        }
+    }
+    for (const auto& p : doomed) remove_tree(p);
 }
 
 std::optional<nlohmann::json> StateStore::read_json(const fs::path& path,
@@ -137,6 +183,14 @@ void StateStore::write_json(const fs::path& path, const std::string& format,
     util::write_file_atomic(path, doc.dump(2) + "\n");
 }
 
+void StateStore::remove_tree(const fs::path& path) const {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+    if (ec)
+        throw Error(ExitCode::local,
+                    fmt::format("cannot remove {}: {}", path.string(), ec.message()));
+}
+
 void StateStore::remove(const fs::path& path) const {
     std::error_code ec;
     fs::remove(path, ec);
@@ -145,32 +199,30 @@ void StateStore::remove(const fs::path& path) const {
                     fmt::format("cannot remove {}: {}", path.string(), ec.message()));
 }
 
-RunLock::RunLock(const fs::path& path) {
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd_ < 0)
+RunLock::RunLock(const fs::path& path)
+    : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
+    if (!fd_.valid())
         throw Error(ExitCode::local, fmt::format("cannot open lock file {}: {}", path.string(),
                                                  std::strerror(errno)));
-    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    if (::flock(fd_.get(), LOCK_EX | LOCK_NB) != 0) {
         std::string holder = util::trim(util::read_file(path).value_or("?"));
-        ::close(fd_);
-        fd_ = -1;
         throw Error(ExitCode::local,
                     fmt::format("another pg-migrate run (PID {}) holds {}; wait for it to finish "
                                 "or stop it",
                                 holder.empty() ? "?" : holder, path.string()));
     }
     std::string pid = std::to_string(::getpid()) + "\n";
-    if (::ftruncate(fd_, 0) == 0) {
-        ssize_t ignored = ::pwrite(fd_, pid.data(), pid.size(), 0);
+    if (::ftruncate(fd_.get(), 0) == 0) {
+        ssize_t ignored = ::pwrite(fd_.get(), pid.data(), pid.size(), 0);
         (void)ignored;
     }
 }
 
 RunLock::~RunLock() {
-    if (fd_ >= 0) {
-        if (::ftruncate(fd_, 0) != 0) {
-        }
-        ::close(fd_);
+    // The PID is wiped while the lock is still held; fd_ closes after this and releases it.
+    if (fd_.valid()) {
+        int ignored = ::ftruncate(fd_.get(), 0);
+        (void)ignored;
     }
 }
 

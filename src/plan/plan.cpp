@@ -224,7 +224,7 @@ std::pair<std::string, std::string> attribute_difference(const std::string& sour
 }
 
 void Planner::check_conflicts() {
-    pipeline::StateStore state(c_.state_home);
+    pipeline::StateStore state(c_.state_home, c_.dump_root);
     auto exists = [&](const std::string& db) {
         return std::find(dst_.database_names.begin(), dst_.database_names.end(), db) !=
                dst_.database_names.end();
@@ -238,10 +238,10 @@ void Planner::check_conflicts() {
             continue;
         }
         if (!exists(d->name)) continue;
-        if (state.has(d->name, pipeline::Marker::done)) {
+        if (state.has(d->name, pipeline::Step::restored)) {
             conflicts_.push_back(
-                fmt::format("{}: exists, migrated by an earlier run (resumed)", d->name));
-        } else if (state.has(d->name, pipeline::Marker::created)) {
+                fmt::format("{}: exists, migrated by an earlier run (verified again)", d->name));
+        } else if (state.has(d->name, pipeline::Step::created)) {
             conflicts_.push_back(fmt::format(
                 "{}: exists, created by an earlier unfinished run (dropped and restored again)",
                 d->name));

@@ -13,9 +13,11 @@
 #include <cstring>
 #include <deque>
 #include <map>
+#include <thread>
 
 #include "pgmigrate/util/cancel.hpp"
 #include "pgmigrate/util/error.hpp"
+#include "pgmigrate/util/fd.hpp"
 
 extern char** environ;
 
@@ -23,30 +25,7 @@ namespace pgmigrate::process {
 namespace {
 
 constexpr size_t kStderrTailLines = 15;
-constexpr auto kGracePeriod = std::chrono::seconds(5);
-
-struct Pipe {
-    int read = -1, write = -1;
-    Pipe() {
-        int fds[2];
-        if (::pipe2(fds, O_CLOEXEC) != 0)
-            throw Error(ExitCode::local, fmt::format("pipe failed: {}", std::strerror(errno)));
-        read = fds[0];
-        write = fds[1];
-    }
-    ~Pipe() {
-        close_read();
-        close_write();
-    }
-    void close_read() {
-        if (read >= 0) ::close(read);
-        read = -1;
-    }
-    void close_write() {
-        if (write >= 0) ::close(write);
-        write = -1;
-    }
-};
+constexpr auto kPollInterval = std::chrono::milliseconds(200);
 
 std::vector<std::string> build_environment(const Command& command) {
     std::map<std::string, std::string> env;
@@ -61,27 +40,230 @@ std::vector<std::string> build_environment(const Command& command) {
     return out;
 }
 
-// Accumulates bytes from a pipe and hands out complete lines.
-class LineSplitter {
+// argv and envp for execve, built before fork: after fork only async-signal-safe calls.
+class ExecImage {
   public:
-    template <typename F>
-    void feed(const char* data, size_t n, F&& on_line) {
+    explicit ExecImage(const Command& command) : env_(build_environment(command)) {
+        args_.push_back(command.program);
+        args_.insert(args_.end(), command.args.begin(), command.args.end());
+        for (auto& s : args_) argv_.push_back(s.data());
+        argv_.push_back(nullptr);
+        for (auto& s : env_) envp_.push_back(s.data());
+        envp_.push_back(nullptr);
+    }
+    ExecImage(const ExecImage&) = delete;
+    ExecImage& operator=(const ExecImage&) = delete;
+    char* const* argv() const { return argv_.data(); }
+    char* const* envp() const { return envp_.data(); }
+
+  private:
+    std::vector<std::string> args_, env_;
+    std::vector<char*> argv_, envp_;
+};
+
+// The descriptors the child's stdin, stdout and stderr become, and the pipe that reports a
+// failed exec.
+struct ChildFds {
+    int in, out, err, exec_status;
+};
+
+// In the forked child: never returns.
+[[noreturn]] void exec_child(const std::string& program, const ExecImage& image,
+                             const ChildFds& fds, pid_t parent) {
+    ::setpgid(0, 0);
+    // PR_SET_PDEATHSIG fires when the *thread* that forked exits, not the process (prctl(2)).
+    // That is right here: run() does not return on that thread before the child is reaped, so
+    // the thread can only go first when pg-migrate itself dies, which is when the child must go.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);  // the parent died before prctl: no signal would come
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::signal(SIGPIPE, SIG_DFL);
+    if (fds.in >= 0) ::dup2(fds.in, STDIN_FILENO);
+    ::dup2(fds.out, STDOUT_FILENO);
+    ::dup2(fds.err, STDERR_FILENO);
+    if (program.find('/') != std::string::npos)
+        ::execve(program.c_str(), image.argv(), image.envp());
+    else
+        ::execvpe(program.c_str(), image.argv(), image.envp());
+    int err = errno;
+    ssize_t ignored = ::write(fds.exec_status, &err, sizeof err);
+    (void)ignored;
+    ::_exit(127);
+}
+
+// A started child: its pid (and process group) until reaped, and the read ends of its stdout
+// and stderr. A child still unreaped when this goes (an exception left run) is killed with its
+// group and reaped: the group id is still its own then, as the leader is not yet reaped.
+struct Child {
+    pid_t pid = -1;
+    util::Fd out;  // not valid when stdout goes to Command::stdout_file
+    util::Fd err;
+
+    Child() = default;
+    Child(Child&& other) noexcept
+        : pid(std::exchange(other.pid, -1)), out(std::move(other.out)), err(std::move(other.err)) {}
+    Child& operator=(Child&&) = delete;
+    ~Child() {
+        if (pid <= 0) return;
+        ::kill(-pid, SIGKILL);
+        while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+        }
+    }
+};
+
+util::Fd open_stdout_file(const Command& command) {
+    if (!command.stdout_file) return {};
+    util::Fd fd(
+        ::open(command.stdout_file->c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (!fd.valid())
+        throw Error(ExitCode::local,
+                    fmt::format("{}: cannot open {}: {}", command.label,
+                                command.stdout_file->string(), std::strerror(errno)));
+    return fd;
+}
+
+// Forks and execs the command in its own process group. Throws pgmigrate::Error when the
+// program cannot be started; every descriptor opened here is owned, so none leaks then.
+Child spawn(const Command& command) {
+    ExecImage image(command);
+    util::Fd stdout_file = open_stdout_file(command);
+    util::Pipe out = stdout_file.valid() ? util::Pipe{} : util::make_pipe();
+    util::Pipe err = util::make_pipe();
+    util::Pipe exec_status = util::make_pipe();
+    util::Fd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    ChildFds fds{devnull.get(), stdout_file.valid() ? stdout_file.get() : out.write.get(),
+                 err.write.get(), exec_status.write.get()};
+    pid_t parent = ::getpid();
+
+    Child child;
+    child.pid = ::fork();
+    if (child.pid < 0)
+        throw Error(ExitCode::local,
+                    fmt::format("{}: fork failed: {}", command.label, std::strerror(errno)));
+    if (child.pid == 0) exec_child(command.program, image, fds, parent);
+    ::setpgid(child.pid, child.pid);  // also from the parent, so the group exists before any kill
+    child.out = std::move(out.read);
+    child.err = std::move(err.read);
+    exec_status.write.reset();  // now only the child holds it: EOF once exec succeeded
+
+    int exec_errno = 0;
+    ssize_t got;
+    while ((got = ::read(exec_status.read.get(), &exec_errno, sizeof exec_errno)) < 0 &&
+           errno == EINTR) {
+    }
+    if (got == sizeof exec_errno)
+        throw Error(ExitCode::local, fmt::format("{}: cannot run {}: {}", command.label,
+                                                 command.program, std::strerror(exec_errno)));
+    return child;
+}
+
+// Cancellation of a running child: SIGTERM to its group once requested, SIGKILL after grace.
+class CancelEscalation {
+  public:
+    CancelEscalation(pid_t group, std::chrono::milliseconds grace) : group_(group), grace_(grace) {}
+    // Called between reads and waits while the child runs.
+    void check() {
+        auto now = std::chrono::steady_clock::now();
+        if (!terminated_at_ && cancel::requested()) {
+            ::kill(-group_, SIGTERM);
+            terminated_at_ = now;
+        } else if (terminated_at_ && !killed_ && now - *terminated_at_ >= grace_) {
+            ::kill(-group_, SIGKILL);
+            killed_ = true;
+        }
+    }
+    bool cancelled() const { return terminated_at_.has_value(); }
+
+  private:
+    pid_t group_;
+    std::chrono::milliseconds grace_;
+    std::optional<std::chrono::steady_clock::time_point> terminated_at_;
+    bool killed_ = false;
+};
+
+// The child's stderr: whole lines to the sink, the last kStderrTailLines kept for the message.
+class StderrLines {
+  public:
+    explicit StderrLines(const LineSink& sink) : sink_(sink) {}
+    void feed(const char* data, size_t n) {
         buffer_.append(data, n);
         size_t pos;
         while ((pos = buffer_.find('\n')) != std::string::npos) {
-            on_line(buffer_.substr(0, pos));
+            line(buffer_.substr(0, pos));
             buffer_.erase(0, pos + 1);
         }
     }
-    template <typename F>
-    void finish(F&& on_line) {
-        if (!buffer_.empty()) on_line(buffer_);
+    void finish() {
+        if (!buffer_.empty()) line(buffer_);
         buffer_.clear();
     }
+    std::vector<std::string> tail() const { return {tail_.begin(), tail_.end()}; }
 
   private:
+    void line(const std::string& text) {
+        tail_.push_back(text);
+        if (tail_.size() > kStderrTailLines) tail_.pop_front();
+        if (sink_) sink_(text);
+    }
+    const LineSink& sink_;
     std::string buffer_;
+    std::deque<std::string> tail_;
 };
+
+// Reads the child's stdout and stderr until both are closed, checking for cancellation between
+// reads.
+void pump(Child& child, CancelEscalation& escalation, std::string& stdout_text,
+          StderrLines& stderr_lines) {
+    char buf[8192];
+    while (child.out.valid() || child.err.valid()) {
+        escalation.check();
+        pollfd fds[2];
+        nfds_t n = 0;
+        if (child.out.valid()) fds[n++] = {child.out.get(), POLLIN, 0};
+        if (child.err.valid()) fds[n++] = {child.err.get(), POLLIN, 0};
+        int ready = ::poll(fds, n, static_cast<int>(kPollInterval.count()));
+        if (ready < 0 && errno != EINTR) return;  // reap still waits for the child
+        for (nfds_t i = 0; i < n; ++i) {
+            if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            bool is_err = fds[i].fd == child.err.get();
+            ssize_t got = ::read(fds[i].fd, buf, sizeof buf);
+            if (got < 0 && errno == EINTR) continue;
+            if (got <= 0 && is_err) {
+                stderr_lines.finish();
+                child.err.reset();
+            } else if (got <= 0) {
+                child.out.reset();
+            } else if (is_err) {
+                stderr_lines.feed(buf, static_cast<size_t>(got));
+            } else {
+                stdout_text.append(buf, static_cast<size_t>(got));
+            }
+        }
+    }
+}
+
+// Waits for the child to exit (still escalating a cancellation: a child may close its pipes and
+// linger), then kills what is left of its group (pg_dump -j workers), and only then reaps it.
+// Until the leader is reaped its pid, the group id, cannot be handed to another process, so the
+// kill never reaches a stranger. Returns the wait status.
+int reap(Child& child, CancelEscalation& escalation) {
+    for (;;) {
+        siginfo_t info{};
+        int rc = ::waitid(P_PID, static_cast<id_t>(child.pid), &info, WEXITED | WNOHANG | WNOWAIT);
+        if (rc == 0 && info.si_pid == child.pid) break;
+        if (rc < 0 && errno != EINTR) break;
+        escalation.check();
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ::kill(-child.pid, SIGKILL);
+    int status = 0;
+    while (::waitpid(child.pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    child.pid = -1;
+    return status;
+}
 
 }  // namespace
 
@@ -117,135 +299,21 @@ void block_termination_signals() {
 
 Outcome run(const Command& command, const LineSink& on_stderr_line) {
     spdlog::debug("{}: running {}", command.label, command.display());
+    Child child = spawn(command);
+    if (command.on_started) command.on_started(child.pid);
 
-    // Everything the child needs is prepared before fork: only async-signal-safe calls after.
-    std::vector<std::string> env_strings = build_environment(command);
-    std::vector<char*> envp;
-    for (auto& s : env_strings) envp.push_back(s.data());
-    envp.push_back(nullptr);
-    std::vector<std::string> argv_strings{command.program};
-    argv_strings.insert(argv_strings.end(), command.args.begin(), command.args.end());
-    std::vector<char*> argv;
-    for (auto& s : argv_strings) argv.push_back(s.data());
-    argv.push_back(nullptr);
-
-    int stdout_fd = -1;
-    if (command.stdout_file) {
-        stdout_fd =
-            ::open(command.stdout_file->c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (stdout_fd < 0)
-            throw Error(ExitCode::local,
-                        fmt::format("{}: cannot open {}: {}", command.label,
-                                    command.stdout_file->string(), std::strerror(errno)));
-    }
-    Pipe out_pipe, err_pipe, exec_pipe;
-    int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    pid_t parent = ::getpid();
-
-    pid_t pid = ::fork();
-    if (pid < 0) {
-        if (stdout_fd >= 0) ::close(stdout_fd);
-        if (devnull >= 0) ::close(devnull);
-        throw Error(ExitCode::local,
-                    fmt::format("{}: fork failed: {}", command.label, std::strerror(errno)));
-    }
-    if (pid == 0) {
-        ::setpgid(0, 0);
-        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (::getppid() != parent) ::_exit(127);
-        sigset_t none;
-        sigemptyset(&none);
-        ::sigprocmask(SIG_SETMASK, &none, nullptr);
-        ::signal(SIGPIPE, SIG_DFL);
-        if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
-        ::dup2(stdout_fd >= 0 ? stdout_fd : out_pipe.write, STDOUT_FILENO);
-        ::dup2(err_pipe.write, STDERR_FILENO);
-        if (command.program.find('/') != std::string::npos)
-            ::execve(command.program.c_str(), argv.data(), envp.data());
-        else
-            ::execvpe(command.program.c_str(), argv.data(), envp.data());
-        int err = errno;
-        ssize_t ignored = ::write(exec_pipe.write, &err, sizeof err);
-        (void)ignored;
-        ::_exit(127);
-    }
-    ::setpgid(pid, pid);  // also from the parent, so the group exists before any kill
-    if (stdout_fd >= 0) ::close(stdout_fd);
-    if (devnull >= 0) ::close(devnull);
-    out_pipe.close_write();
-    err_pipe.close_write();
-    exec_pipe.close_write();
-
+    CancelEscalation escalation(child.pid, command.cancel_grace);
     Outcome outcome;
-    int exec_errno = 0;
-    if (::read(exec_pipe.read, &exec_errno, sizeof exec_errno) == sizeof exec_errno) {
-        ::waitpid(pid, nullptr, 0);
-        throw Error(ExitCode::local, fmt::format("{}: cannot run {}: {}", command.label,
-                                                 command.program, std::strerror(exec_errno)));
-    }
-
-    if (command.on_started) command.on_started(pid);
-
-    std::deque<std::string> tail;
-    LineSplitter err_lines;
-    auto on_line = [&](const std::string& line) {
-        tail.push_back(line);
-        if (tail.size() > kStderrTailLines) tail.pop_front();
-        if (on_stderr_line) on_stderr_line(line);
-    };
-    if (stdout_fd >= 0) out_pipe.close_read();
-
-    std::optional<std::chrono::steady_clock::time_point> terminated_at;
-    bool killed = false;
-    char buf[8192];
-    while (out_pipe.read >= 0 || err_pipe.read >= 0) {
-        if (cancel::requested() && !terminated_at) {
-            ::kill(-pid, SIGTERM);
-            terminated_at = std::chrono::steady_clock::now();
-            outcome.cancelled = true;
-        }
-        if (terminated_at && !killed &&
-            std::chrono::steady_clock::now() - *terminated_at > kGracePeriod) {
-            ::kill(-pid, SIGKILL);
-            killed = true;
-        }
-        pollfd fds[2];
-        nfds_t n = 0;
-        if (out_pipe.read >= 0) fds[n++] = {out_pipe.read, POLLIN, 0};
-        if (err_pipe.read >= 0) fds[n++] = {err_pipe.read, POLLIN, 0};
-        int ready = ::poll(fds, n, 200);
-        if (ready < 0 && errno != EINTR) break;
-        for (nfds_t i = 0; i < n; ++i) {
-            if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-            ssize_t got = ::read(fds[i].fd, buf, sizeof buf);
-            if (got < 0 && errno == EINTR) continue;
-            bool is_err = fds[i].fd == err_pipe.read;
-            if (got <= 0) {
-                if (is_err) {
-                    err_lines.finish(on_line);
-                    err_pipe.close_read();
-                } else {
-                    out_pipe.close_read();
-                }
-            } else if (is_err) {
-                err_lines.feed(buf, static_cast<size_t>(got), on_line);
-            } else {
-                outcome.stdout_text.append(buf, static_cast<size_t>(got));
-            }
-        }
-    }
-
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    // Reap any stragglers of the group (pg_dump -j workers) so nothing outlives us.
-    ::kill(-pid, SIGKILL);
+    StderrLines stderr_lines(on_stderr_line);
+    pump(child, escalation, outcome.stdout_text, stderr_lines);
+    int status = reap(child, escalation);
+    outcome.cancelled = escalation.cancelled();
     if (WIFSIGNALED(status)) {
         outcome.signal = WTERMSIG(status);
     } else if (WIFEXITED(status)) {
         outcome.exit_code = WEXITSTATUS(status);
     }
-    outcome.stderr_tail.assign(tail.begin(), tail.end());
+    outcome.stderr_tail = stderr_lines.tail();
     spdlog::debug("{}: {}", command.label, outcome.status_text());
     return outcome;
 }

@@ -11,37 +11,28 @@
 #include <sstream>
 
 #include "pgmigrate/util/error.hpp"
+#include "pgmigrate/util/fd.hpp"
 
 namespace pgmigrate::util {
 namespace {
-
-class FileDescriptor {
-  public:
-    explicit FileDescriptor(int fd) : fd_(fd) {}
-    ~FileDescriptor() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    FileDescriptor(const FileDescriptor&) = delete;
-    FileDescriptor& operator=(const FileDescriptor&) = delete;
-    int get() const { return fd_; }
-    int release() {
-        int fd = fd_;
-        fd_ = -1;
-        return fd;
-    }
-
-  private:
-    int fd_;
-};
 
 [[noreturn]] void fail(const std::string& what, const std::filesystem::path& path) {
     throw Error(ExitCode::local,
                 fmt::format("cannot {} {}: {}", what, path.string(), std::strerror(errno)));
 }
 
+// The same, after removing the temporary file (errno is kept for the message).
+[[noreturn]] void fail_removing(const std::filesystem::path& tmp, const std::string& what,
+                                const std::filesystem::path& path) {
+    int saved = errno;
+    ::unlink(tmp.c_str());
+    errno = saved;
+    fail(what, path);
+}
+
 void fsync_directory(const std::filesystem::path& dir) {
-    FileDescriptor fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (fd.get() >= 0) ::fsync(fd.get());
+    Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (fd.valid()) ::fsync(fd.get());
 }
 
 }  // namespace
@@ -49,36 +40,22 @@ void fsync_directory(const std::filesystem::path& dir) {
 void write_file_atomic(const std::filesystem::path& path, std::string_view content) {
     auto dir = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
     std::string tmpl = (dir / fmt::format(".{}.tmp.XXXXXX", path.filename().string())).string();
-    FileDescriptor fd(::mkstemp(tmpl.data()));
-    if (fd.get() < 0) fail("create a temporary file for", path);
+    // Close-on-exec: a child started meanwhile by another thread must not inherit it.
+    Fd fd(::mkostemp(tmpl.data(), O_CLOEXEC));
+    if (!fd.valid()) fail("create a temporary file for", path);
     std::filesystem::path tmp(tmpl);
     const char* data = content.data();
     size_t left = content.size();
     while (left > 0) {
         ssize_t n = ::write(fd.get(), data, left);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            int saved = errno;
-            ::unlink(tmp.c_str());
-            errno = saved;
-            fail("write", path);
-        }
+        if (n < 0) fail_removing(tmp, "write", path);
         data += n;
         left -= static_cast<size_t>(n);
     }
-    if (::fchmod(fd.get(), 0600) != 0 || ::fsync(fd.get()) != 0) {
-        int saved = errno;
-        ::unlink(tmp.c_str());
-        errno = saved;
-        fail("sync", path);
-    }
-    ::close(fd.release());
-    if (::rename(tmp.c_str(), path.c_str()) != 0) {
-        int saved = errno;
-        ::unlink(tmp.c_str());
-        errno = saved;
-        fail("rename into place", path);
-    }
+    if (::fchmod(fd.get(), 0600) != 0 || ::fsync(fd.get()) != 0) fail_removing(tmp, "sync", path);
+    fd.reset();  // closed before the rename, so the file is complete under its new name
+    if (::rename(tmp.c_str(), path.c_str()) != 0) fail_removing(tmp, "rename into place", path);
     fsync_directory(dir);
 }
 

@@ -7,13 +7,12 @@
 #include <vector>
 
 #include "pgmigrate/util/live_area.hpp"
+#include "pgmigrate/util/secrets.hpp"
 #include "pgmigrate/util/text.hpp"
 
 namespace pgmigrate::util {
 namespace {
 
-std::mutex g_secrets_mutex;
-std::vector<std::string> g_secrets;
 std::mutex g_observer_mutex;
 MessageObserver g_observer;
 
@@ -104,23 +103,6 @@ void init_logging(spdlog::level::level_enum level, bool live_terminal) {
     logger->flush_on(spdlog::level::trace);
     spdlog::set_default_logger(logger);
     if (live_terminal) LiveArea::instance().enable();
-}
-
-void register_secret(const std::string& secret) {
-    if (secret.empty()) return;
-    std::lock_guard lock(g_secrets_mutex);
-    g_secrets.push_back(secret);
-}
-
-std::string mask_secrets(std::string text) {
-    std::lock_guard lock(g_secrets_mutex);
-    for (const auto& secret : g_secrets) {
-        for (size_t pos = text.find(secret); pos != std::string::npos;
-             pos = text.find(secret, pos + 8)) {
-            text.replace(pos, secret.size(), "********");
-        }
-    }
-    return text;
 }
 
 void set_message_observer(MessageObserver observer) {

@@ -15,7 +15,10 @@ using namespace pgtest;
 TEST_CASE("two real servers answer through the libpq layer and pool") {
     PgServer source({.name = "src", .password = "Src-Pw-9a"});
     PgServer target({.name = "dst", .password = "Dst-Pw-4b"});
-    CHECK(source.scalar("SELECT current_setting('server_version_num')::int / 10000") == "15");
+    // The major the harness's server binaries report, not a number written into the test.
+    int major = pgmigrate::process::query_tool_version(debian_bin_dir() / "postgres").major;
+    CHECK(source.scalar("SELECT current_setting('server_version_num')::int / 10000") ==
+          std::to_string(major));
     CHECK(target.scalar("SELECT 40 + 2") == "42");
     CHECK(source.port() != target.port());
 
@@ -24,7 +27,7 @@ TEST_CASE("two real servers answer through the libpq layer and pool") {
         auto a = pool.acquire(source.endpoint(), "postgres");
         auto b = pool.acquire(target.endpoint(), "postgres");
         CHECK(a->query("SELECT $1::int * 2", {"21"}).get(0, 0) == "42");
-        CHECK(b->server_major() == 15);
+        CHECK(b->server_major() == major);
     }
     CHECK(pool.idle_count() == 2);
     {

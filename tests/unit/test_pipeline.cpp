@@ -42,42 +42,6 @@ TEST_CASE("globals drop the migration user's statements, by exact name, and psql
           quoted.statements.end());
 }
 
-TEST_CASE("delay patterns: db.table, db.schema.table, globs, quoting and case") {
-    auto p = parse_delay_pattern("sales.fact_*");
-    REQUIRE(p);
-    CHECK(p->database == "sales");
-    CHECK(p->matches({"public", "fact_orders"}));
-    CHECK_FALSE(p->matches({"other", "fact_orders"}));
-    CHECK(p->matches({"public", "FACT_X"}));  // bare: case-insensitive
-
-    auto q = parse_delay_pattern("sales.s1.events_202?");
-    REQUIRE(q);
-    CHECK(q->matches({"s1", "events_2024"}));
-    CHECK_FALSE(q->matches({"public", "events_2024"}));
-
-    auto exact = parse_delay_pattern("db.\"Big.Table\"");
-    REQUIRE(exact);
-    CHECK(exact->matches({"public", "Big.Table"}));
-    CHECK_FALSE(exact->matches({"public", "big.table"}));
-
-    auto quoted_db = parse_delay_pattern("\"My.\"\"DB\"\"\".t*");
-    REQUIRE(quoted_db);
-    CHECK(quoted_db->database == "My.\"DB\"");
-    CHECK(quoted_db->matches({"public", "tx"}));
-
-    CHECK_FALSE(parse_delay_pattern("nodot").has_value());
-    CHECK_FALSE(parse_delay_pattern("db.").has_value());
-    CHECK_FALSE(parse_delay_pattern("a.b.c.d").has_value());
-
-    DelayPlan plan({"db1.big_*", "db1.nothing_here", "db2.s1.events", "ghost.t"});
-    std::vector<TableKey> tables = {{"public", "big_a"}, {"public", "big_b"}, {"public", "small"}};
-    CHECK(plan.delayed_tables("db1", tables).size() == 2);
-    CHECK(plan.unmatched("db1", tables) == std::vector<std::string>{"db1.nothing_here"});
-    CHECK(plan.database_has_patterns("db2"));
-    CHECK_FALSE(plan.database_has_patterns("db3"));
-    CHECK(plan.unknown_databases({"db1", "db2"}) == std::vector<std::string>{"ghost.t"});
-}
-
 TEST_CASE("database definitions become CREATE DATABASE and property statements") {
     DatabaseDefinition d;
     d.name = "Sales \"EU\"";
@@ -145,17 +109,25 @@ TEST_CASE("count caches round-trip and reject foreign content") {
 TEST_CASE("state markers and JSON files are atomic and validated") {
     fs::path home = fs::temp_directory_path() / ("pgm-unit-" + std::to_string(::getpid()));
     fs::remove_all(home);
-    StateStore st(home);
+    StateStore st(home, home / "dumps");
     st.prepare();
-    CHECK_FALSE(st.has("my db", Marker::dumped));
-    st.mark("my db", Marker::dumped);
-    CHECK(st.has("my db", Marker::dumped));
+    CHECK_FALSE(st.has("my db", Step::dumped));
+    StepInputs in;
+    in.source = {"7001", "a:5432"};
+    in.target = {"7002", "b:5432"};
+    st.write_marker("my db", Step::dumped, make_marker("my db", Step::dumped, in, {}));
+    CHECK(st.has("my db", Step::dumped));
     CHECK(fs::exists(home / "pg_migrate_state" / "my%20db.dumped"));
-    st.clear("my db", Marker::dumped);
-    CHECK_FALSE(st.has("my db", Marker::dumped));
+    CHECK(st.read_markers("my db").count(Step::dumped) == 1);
+    // A marker of another database (or from an older release) is refused by name.
+    fs::copy_file(st.marker_path("my db", Step::dumped), st.marker_path("other", Step::dumped));
+    CHECK_THROWS_WITH(st.read_marker("other", Step::dumped), Catch::Contains("--restart-database"));
+    st.clear_marker("my db", Step::dumped);
+    CHECK_FALSE(st.has("my db", Step::dumped));
+    CHECK(st.dump_dir("my db") == home / "dumps" / "my%20db");
 
-    auto file = st.verify_file("db", "src_counts.json");
-    CHECK(file == home / "pg_verify_state" / "db.src_counts.json");
+    auto file = st.source_figures_file("db", false);
+    CHECK(file == home / "pg_verify_state" / "db.source_figures.json");
     CHECK_FALSE(st.read_json(file, "fmt/1").has_value());
     st.write_json(file, "fmt/1", {{"x", 1}});
     CHECK((*st.read_json(file, "fmt/1"))["x"] == 1);

@@ -1,17 +1,19 @@
 #pragma once
-// Every catalog query pg-migrate sends, in one place, each with what it returns. Version
-// differences between server majors are resolved here.
+// The catalog queries pg-migrate sends, in one place, each with what it returns; version
+// differences between server majors are resolved here. Not here: statements built around a
+// quoted name where they are used (count(*) of a table, a sequence's last_value, DDL, ALTER
+// SYSTEM).
 #include <string>
 
 namespace pgmigrate::pg::sql {
 
-// (datname, size_bytes, datistemplate, datallowconn): every database of the server, smallest
-// first; pipeline/databases decides which are migrated. size_bytes is NULL where the user may
-// not connect (pg_database_size would fail).
+// (datname, size_bytes, datistemplate, datallowconn, oid): every database of the server,
+// smallest first; pipeline/databases decides which are migrated. size_bytes is NULL where the
+// user may not connect (pg_database_size would fail).
 inline constexpr const char* kDiscoverDatabases = R"SQL(
 SELECT d.datname,
        CASE WHEN has_database_privilege(d.oid, 'CONNECT') THEN pg_database_size(d.oid) END,
-       d.datistemplate, d.datallowconn
+       d.datistemplate, d.datallowconn, d.oid
   FROM pg_database d
  ORDER BY 2 NULLS FIRST, 1)SQL";
 
@@ -52,6 +54,14 @@ SELECT CASE WHEN s.setrole = 0 THEN NULL ELSE pg_get_userbyid(s.setrole) END, c.
 
 // (1) when database $1 exists.
 inline constexpr const char* kDatabaseExists = "SELECT 1 FROM pg_database WHERE datname = $1";
+// (oid) of database $1; no row when it does not exist.
+inline constexpr const char* kDatabaseOid = "SELECT oid FROM pg_database WHERE datname = $1";
+// (datname) of the database with OID $1; no row when it does not exist.
+inline constexpr const char* kDatabaseNameByOid =
+    "SELECT datname FROM pg_database WHERE oid = $1::oid";
+// (system_identifier) of the server: what makes it this server and no other (9.6+).
+inline constexpr const char* kSystemIdentifier =
+    "SELECT system_identifier::text FROM pg_control_system()";
 
 // (rolsuper) of the connected user.
 inline constexpr const char* kIsSuperuser =
@@ -74,6 +84,12 @@ SELECT n.nspname, c.relname, GREATEST(c.reltuples, 0)::bigint
                     WHERE dep.classid = 'pg_class'::regclass AND dep.objid = c.oid
                       AND dep.deptype = 'e')
  ORDER BY 1, 2)SQL";
+
+// (schema, table, inserted + updated + deleted rows) from the statistics of every user table:
+// compared between the dump's snapshot and later to tell how far the source has moved on.
+inline constexpr const char* kTableChangeCounters = R"SQL(
+SELECT schemaname, relname, n_tup_ins + n_tup_upd + n_tup_del
+  FROM pg_stat_user_tables)SQL";
 
 // (setting) of name $1 as written in postgresql.auto.conf by ALTER SYSTEM; no row if absent.
 inline constexpr const char* kAutoConfSetting = R"SQL(
@@ -107,8 +123,9 @@ inline constexpr const char* kIndexExists = R"SQL(
 SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('i', 'I'))SQL";
 
-// (sequence schema, sequence name, last_value, is_called) for sequences owned by a column of
-// table $1.$2 (serial/identity), so the target can be set to the same position.
+// (sequence schema, sequence name) of the sequences owned by a column of table $1.$2
+// (serial/identity); the caller reads each one's last_value and is_called from the sequence
+// itself, so the target can be set to the same position.
 inline constexpr const char* kOwnedSequences = R"SQL(
 SELECT sn.nspname, s.relname
   FROM pg_depend d

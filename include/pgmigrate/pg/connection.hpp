@@ -4,9 +4,11 @@
 #include <libpq-fe.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pgmigrate/pg/endpoint.hpp"
@@ -60,6 +62,11 @@ class Connection {
                  Seconds timeout = kDefaultQueryTimeout);
     // Runs one or more statements without parameters, ignoring results.
     void execute(const std::string& sql, Seconds timeout = kDefaultQueryTimeout);
+    // Runs a COPY ... TO STDOUT and hands each data row (with its newline) to on_row as it
+    // arrives. Throws PgError on failure or timeout, Cancelled on cancellation; both cancel the
+    // COPY and drain it first, so the connection stays usable.
+    void copy_out(const std::string& sql, const std::function<void(std::string_view)>& on_row,
+                  Seconds timeout = kLongQueryTimeout);
 
     int server_version() const { return PQserverVersion(conn_.get()); }  // e.g. 150018
     int server_major() const { return server_version() / 10000; }
@@ -77,6 +84,7 @@ class Connection {
                std::string database);
     void wait_for_result(std::chrono::steady_clock::time_point deadline, const std::string& sql);
     void cancel_and_drain();
+    void abandon_copy_out();
     [[noreturn]] void fail(const std::string& what, const std::string& sql, PGresult* res);
 
     std::unique_ptr<PGconn, void (*)(PGconn*)> conn_;

@@ -31,23 +31,29 @@ class Context {
 
     int source_major = 0;
     int target_major = 0;
-    std::string source_version, target_version;  // "15.18", as the servers report them
-    std::string compression_argument;            // pg_dump -Z value
+    std::string source_version, target_version;       // "15.18", as the servers report them
+    std::string compression_argument;                 // pg_dump -Z value
+    ServerIdentity source_identity, target_identity;  // read in preflight
+
+    // This run's step inputs for a database whose source OID is source_db_oid.
+    StepInputs inputs(const std::string& source_db_oid) const;
 
     pg::PooledConnection source(const std::string& db) { return pool.acquire(options.from, db); }
     pg::PooledConnection target(const std::string& db) { return pool.acquire(options.to, db); }
+    // A connection of its own (not pooled) for a database's exported snapshot; counted in the
+    // dump slot of the connection budget.
+    pg::Connection snapshot_connection(const std::string& db);
 
     // A child command for a tool, labelled "<tool> [db]", with the side's password in its env.
     process::Command tool_command(const std::filesystem::path& program, const pg::Endpoint& side,
                                   const std::string& db, std::vector<std::string> args) const;
     // Logs a child's stderr line under the database's name (errors/warnings as warnings).
     process::LineSink stderr_logger(const std::string& label) const;
-
-    std::filesystem::path dump_dir(const std::string& db) const;
-    std::filesystem::path delayed_dump_dir(const std::string& db) const;
 };
 
-// RAII hold of one semaphore slot.
+// RAII hold of one semaphore slot. Waiting polls try_acquire_for so that cancellation is seen;
+// keep the polling (not acquire()): libstdc++ 12's counting_semaphore can lose a wakeup (GCC PR
+// 98033), and a timed wait recovers from one.
 class SlotGuard {
   public:
     explicit SlotGuard(std::counting_semaphore<>& sem);

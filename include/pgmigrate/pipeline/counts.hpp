@@ -1,7 +1,7 @@
 #pragma once
-// Row counts on both sides and their comparison. Exact counts are one count(*) per table, all
-// queries of all databases and both servers together capped by --verify-concurrency; fast
-// counts are one pg_class.reltuples query per side.
+// The --fast-verify estimates (one pg_class.reltuples query per side) and their comparison, and
+// the bounded parallel loop every verification read runs in (--verify-concurrency slots).
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -17,11 +17,14 @@ class Context;
 
 using TableCounts = std::map<TableKey, long long>;
 
-std::vector<TableKey> list_source_tables(Context& ctx, const std::string& db);
-
-// count(*) of each table on one side.
-TableCounts count_exact(Context& ctx, pg::Side side, const std::string& db,
-                        const std::vector<TableKey>& tables);
+// Runs work(0..n-1) on up to --verify-concurrency threads, each call holding a count slot; the
+// first error stops the rest and is rethrown. The verification reads of every database share
+// the slots, so all of them together stay within the connection budget.
+void for_each_counted(Context& ctx, size_t n, const std::function<void(size_t)>& work);
+template <typename T, typename F>
+void for_each_bounded(Context& ctx, const std::vector<T>& items, F&& f) {
+    for_each_counted(ctx, items.size(), [&](size_t i) { f(items[i]); });
+}
 // reltuples of every table on one side.
 TableCounts count_estimated(Context& ctx, pg::Side side, const std::string& db);
 

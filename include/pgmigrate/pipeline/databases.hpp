@@ -7,7 +7,10 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "pgmigrate/pipeline/database_filter.hpp"
+#include "pgmigrate/pipeline/steps.hpp"
 
 namespace pgmigrate::pg {
 class Connection;
@@ -25,6 +28,7 @@ const char* placement_name(Placement placement);
 
 struct SourceDatabase {
     std::string name;
+    std::string oid;
     std::uint64_t size_bytes = 0;
     Placement placement = Placement::create;
     std::optional<std::string> skip_reason = std::nullopt;  // set: not migrated, and why
@@ -38,6 +42,7 @@ struct DatabaseRow {
     std::uint64_t size_bytes = 0;
     bool is_template = false;
     bool allow_connections = true;
+    std::string oid;
 };
 
 // The decision for every row: template0, other templates and databases that allow no
@@ -75,6 +80,8 @@ struct DatabaseDefinition {
 };
 
 DatabaseDefinition read_definition(pg::Connection& source, const std::string& db);
+nlohmann::json definition_to_json(const DatabaseDefinition& def);
+DatabaseDefinition definition_from_json(const nlohmann::json& doc);
 
 // CREATE DATABASE for a target of major target_major (owner omitted when owner_exists is false).
 std::string create_database_sql(const DatabaseDefinition& def, int target_major, bool owner_exists);
@@ -83,9 +90,20 @@ std::vector<std::string> database_property_sql(const DatabaseDefinition& def, bo
 // One "name=value" entry of pg_db_role_setting as the SQL value of SET name TO <value>.
 std::string setting_value_sql(const std::string& name, const std::string& value);
 
-// Makes an empty target database from the source's definition, ready for pg_restore: creates
-// it, or drops and re-creates one pg-migrate made earlier that was not restored yet. A database
-// that exists and was not created by pg-migrate is an error (nothing is overwritten).
-void prepare_target_database(Context& ctx, const std::string& db);
+// Makes an empty target database from the definition, ready for pg_restore. It is created
+// under a temporary name, its OID recorded in the created marker, then renamed: a database
+// pg-migrate did not record is never dropped. One recorded earlier (not restored yet, or left
+// under its temporary name) is dropped by its OID first. A database of that name that
+// pg-migrate did not create is an error (exit 4) and nothing is changed.
+void prepare_target_database(Context& ctx, const std::string& db, const DatabaseDefinition& def,
+                             const StepInputs& inputs);
+// Drops the database a created marker records: by its OID, or (killed between recording the
+// temporary name and CREATE finishing) by that unique temporary name. Nothing else.
+void drop_recorded_database(Context& ctx, const nlohmann::json& created_marker);
+extern const char* const kTemporaryPrefix;  // "pgmigrate_new_"
+// Drops the target database with this OID, if it still exists (whatever its name now).
+void drop_target_database_by_oid(Context& ctx, const std::string& oid);
+// The same over a target connection the caller holds (to its maintenance database).
+void drop_database_by_oid(Context& ctx, pg::Connection& conn, const std::string& oid);
 
 }  // namespace pgmigrate::pipeline

@@ -22,12 +22,16 @@ struct DelayPattern {
     bool matches(const TableKey& table) const;
 };
 
+// The one parser of the syntax (the command line validates with it, DelayPlan reads with it).
 // nullopt when the text is not DB.TABLE or DB.SCHEMA.TABLE.
 std::optional<DelayPattern> parse_delay_pattern(const std::string& text);
+// Empty when text parses; else one line for the operator naming the pattern and what is wrong.
+std::string delay_pattern_error(const std::string& text);
 
 class DelayPlan {
   public:
     DelayPlan() = default;
+    // Throws pgmigrate::Error (usage) with delay_pattern_error's line for a malformed pattern.
     explicit DelayPlan(const std::vector<std::string>& pattern_texts);
 
     bool database_has_patterns(const std::string& db) const;

@@ -5,7 +5,13 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "pgmigrate/pipeline/table.hpp"
+
+namespace pgmigrate::pg {
+class Connection;
+}
 
 namespace pgmigrate::pipeline {
 
@@ -17,9 +23,11 @@ struct SavedIndex {
     std::string ddl;  // pg_get_indexdef output
 };
 
-// Reads the indexes from the source and saves them (once; later calls return the saved list).
+// Reads the indexes of tables from the source and saves them durably (before any is dropped).
 std::vector<SavedIndex> save_delayed_indexes(Context& ctx, const std::string& db,
                                              const std::set<TableKey>& tables);
+// The list saved earlier; an error when the file is gone.
+std::vector<SavedIndex> read_saved_indexes(Context& ctx, const std::string& db);
 void drop_indexes(Context& ctx, const std::string& db, const std::vector<SavedIndex>& indexes);
 // Re-creates missing indexes, at most --restore-jobs at a time.
 void recreate_indexes(Context& ctx, const std::string& db, const std::vector<SavedIndex>& indexes);
@@ -32,8 +40,11 @@ struct DeferredForeignKey {
     bool validated = true;
 };
 
-std::vector<DeferredForeignKey> foreign_keys_to_defer(Context& ctx, const std::string& db,
+// Read over the source connection in the dump's snapshot (inside its transaction).
+std::vector<DeferredForeignKey> foreign_keys_to_defer(pg::Connection& source,
                                                       const std::set<TableKey>& delayed);
+nlohmann::json foreign_keys_to_json(const std::vector<DeferredForeignKey>& keys);
+std::vector<DeferredForeignKey> foreign_keys_from_json(const nlohmann::json& doc);
 // pg_restore -l output with the FK CONSTRAINT entries of these oids commented out.
 std::string exclude_from_restore_list(const std::string& list,
                                       const std::vector<DeferredForeignKey>& keys);

@@ -1,6 +1,7 @@
 #pragma once
-// Step 4: roles and other global objects (pg_dumpall --globals-only) onto the target, without
-// touching the target's own migration user.
+// Roles and other global objects (pg_dumpall --globals-only) onto the target, without touching
+// the target's own migration user. run_migration does this once, after the target settings and
+// before the per-database tasks start.
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,7 +21,9 @@ struct GlobalsPlan {
 GlobalsPlan plan_globals(std::string_view dumpall_output, const std::string& protected_role);
 
 // Runs pg_dumpall --globals-only on the source and applies the plan on the target; "already
-// exists" is expected, other failures are warnings. Writes globals.done.
+// exists" is expected, other failures are warnings. Writes globals.done (format
+// kGlobalsFormat) naming the server pair, so another pair's run does it again.
 void migrate_globals(Context& ctx);
+extern const char* const kGlobalsFormat;
 
 }  // namespace pgmigrate::pipeline

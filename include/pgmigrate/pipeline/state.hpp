@@ -1,34 +1,32 @@
 #pragma once
-// The run's durable state: every path of $HOME/pg_migrate_state and $HOME/pg_verify_state is
-// defined here. Markers and JSON files are written atomically; JSON read back is validated and
+// The run's durable state: every path of $HOME/pg_migrate_state, $HOME/pg_verify_state and
+// the dump root is defined here. Markers and JSON files are written atomically; JSON read back is validated and
 // a corrupt or foreign file is an error naming it, never silently trusted.
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
+
+#include "pgmigrate/pipeline/steps.hpp"
+
+#include "pgmigrate/util/fd.hpp"
 
 namespace pgmigrate::pipeline {
 
-// Per-database markers in pg_migrate_state (file name "<encoded db>.<suffix>").
-enum class Marker {
-    created,                    // pg-migrate creates/created this target database (written just
-                                // before CREATE DATABASE; safe to drop and redo)
-    dumped,                     // regular dump complete
-    restored,                   // regular restore complete
-    done,                       // regular phase verified
-    delayed_dumped,             // delayed-table data dump complete
-    delayed_indexes_saved,      // index DDL of delayed tables saved (before any drop)
-    delayed_indexes_dropped,    // secondary indexes of delayed tables dropped on the target
-    delayed_restore_started,    // a delayed restore began (partial data possible)
-    delayed_done,               // delayed data restored
-    delayed_indexes_recreated,  // indexes re-created
-};
-
-const char* marker_suffix(Marker marker);
-
+// Files (db names are encoded for the file system, util::encode_file_name):
+//   pg_migrate_state/<db>.<step marker>      step markers (pipeline/steps), JSON
+//   pg_migrate_state/<db>.delayed_indexes.json  index DDL saved before the delayed load
+//   pg_migrate_state/globals.done            roles migrated (JSON: the server pair)
+//   pg_migrate_state/identity.json           the server pair this state belongs to
+//   pg_migrate_state/dst_settings.json       target settings to put back
+//   pg_verify_state/<db>.source_figures.json the source figures of one dump (by execution)
+//   pg_verify_state/<db>.verify              the last verification's table, for humans only
+//   <dump root>/<db>, <dump root>/<db>.delayed  the dumps
 class StateStore {
   public:
-    explicit StateStore(const std::filesystem::path& home);
+    StateStore(const std::filesystem::path& home, const std::filesystem::path& dump_root);
 
     // Creates both directories (0700). Throws pgmigrate::Error (local) when it cannot.
     void prepare() const;
@@ -36,22 +34,32 @@ class StateStore {
     const std::filesystem::path& migrate_dir() const { return migrate_dir_; }
     const std::filesystem::path& verify_dir() const { return verify_dir_; }
 
-    bool has(const std::string& db, Marker marker) const;
-    void mark(const std::string& db, Marker marker, const std::string& content = "") const;
-    void clear(const std::string& db, Marker marker) const;
+    // Step markers. read_markers returns every marker of db that exists; a marker that is not
+    // a pg-migrate step document is an error naming the file.
+    std::map<Step, nlohmann::json> read_markers(const std::string& db) const;
+    std::optional<nlohmann::json> read_marker(const std::string& db, Step step) const;
+    void write_marker(const std::string& db, Step step, const nlohmann::json& doc) const;
+    void clear_marker(const std::string& db, Step step) const;
+    bool has(const std::string& db, Step step) const;
+    std::filesystem::path marker_path(const std::string& db, Step step) const;
 
-    // The regular phase verified (done + verify markers) / the delayed phase verified.
-    bool regular_complete(const std::string& db) const;
-    bool delayed_complete(const std::string& db) const;
+    // Everything pg-migrate knows about db: markers, figures, saved indexes, dumps.
+    void forget(const std::string& db) const;
+    // Every created marker in the state (for --reset-state).
+    std::vector<nlohmann::json> created_markers() const;
+    // Forgets every database and the globals (keeps saved target settings and the lock).
+    void forget_all() const;
 
-    bool globals_done() const;
-    void mark_globals_done() const;
-
-    // Files in pg_verify_state: "<db>.src_counts.json", "<db>.verify", ...
-    std::filesystem::path verify_file(const std::string& db, const std::string& suffix) const;
-    bool verify_marker(const std::string& db, bool delayed) const;
-    void mark_verified(const std::string& db, bool delayed, const std::string& report) const;
-    void clear_verified(const std::string& db, bool delayed) const;
+    std::filesystem::path globals_file() const { return migrate_dir_ / "globals.done"; }
+    std::filesystem::path identity_file() const { return migrate_dir_ / "identity.json"; }
+    std::filesystem::path saved_settings_file() const { return migrate_dir_ / "dst_settings.json"; }
+    std::filesystem::path lock_file() const { return migrate_dir_ / "lock"; }
+    std::filesystem::path index_ddl_file(const std::string& db) const;
+    std::filesystem::path source_figures_file(const std::string& db, bool delayed) const;
+    std::filesystem::path verify_record_file(const std::string& db, bool delayed) const;
+    std::filesystem::path dump_dir(const std::string& db) const;
+    std::filesystem::path delayed_dump_dir(const std::string& db) const;
+    std::filesystem::path restore_list_file(const std::string& db) const;
 
     // JSON documents: {"format": <format>, ...}. nullopt when absent; throws when unreadable,
     // unparsable or of another format.
@@ -60,17 +68,14 @@ class StateStore {
     void write_json(const std::filesystem::path& path, const std::string& format,
                     nlohmann::json doc) const;
     void remove(const std::filesystem::path& path) const;
-
-    // Settings the target had before pg-migrate changed them (see pipeline/settings).
-    std::filesystem::path saved_settings_file() const { return migrate_dir_ / "dst_settings.json"; }
-    std::filesystem::path lock_file() const { return migrate_dir_ / "lock"; }
-    std::filesystem::path index_ddl_file(const std::string& db) const;
+    void remove_tree(const std::filesystem::path& path) const;
 
   private:
-    std::filesystem::path marker_path(const std::string& db, Marker marker) const;
-
+    std::filesystem::path file(const std::filesystem::path& dir, const std::string& db,
+                               const std::string& suffix) const;
     std::filesystem::path migrate_dir_;
     std::filesystem::path verify_dir_;
+    std::filesystem::path dump_root_;
 };
 
 // One run at a time per $HOME: an flock on pg_migrate_state/lock holding the owner's PID.
@@ -84,7 +89,7 @@ class RunLock {
     RunLock& operator=(const RunLock&) = delete;
 
   private:
-    int fd_ = -1;
+    util::Fd fd_;
 };
 
 }  // namespace pgmigrate::pipeline

@@ -1,8 +1,10 @@
 #pragma once
 // Child processes (pg_dump, pg_dumpall, pg_restore): started with fork/exec in their own process
 // group, with their own environment (PGPASSWORD lives there, never in argv or in ours), stderr
-// streamed line by line to a callback, always reaped. On cancellation the whole group gets
-// SIGTERM, then SIGKILL after a grace period. If pg-migrate itself dies, the kernel kills the
+// streamed line by line to a callback, always reaped. run() is spawn, pump (stdout/stderr until
+// both close) and reap. On cancellation the whole group gets SIGTERM, then SIGKILL after
+// Command::cancel_grace. What is left of the group is killed before the leader is reaped, while
+// the group id cannot belong to anyone else. If pg-migrate itself dies, the kernel kills the
 // child (PR_SET_PDEATHSIG) so no orphan keeps writing.
 #include <chrono>
 #include <filesystem>
@@ -23,6 +25,8 @@ struct Command {
     std::string label;  // how logs name this child, e.g. "pg_dump [sales]"
     std::optional<std::filesystem::path> stdout_file;  // else stdout is captured into Outcome
     std::function<void(int pid)> on_started;           // called once the child runs
+    // On cancellation: SIGTERM to the child's group, SIGKILL when it is still there after this.
+    std::chrono::milliseconds cancel_grace = std::chrono::seconds(5);
 
     // The command line as it may be logged: program and args (secrets never live in argv).
     std::string display() const;

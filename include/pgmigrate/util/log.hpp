@@ -1,6 +1,7 @@
 #pragma once
 // Logging: spdlog to stderr, level from RUST_LOG (as the original tool documents), timestamps on
-// every line, colour only on a terminal. Registered secrets are masked in every message.
+// every line, colour only on a terminal. Every message passes util::mask_secrets
+// (util/secrets.hpp).
 #include <spdlog/spdlog.h>
 
 #include <functional>
@@ -15,10 +16,6 @@ std::optional<spdlog::level::level_enum> parse_log_level(std::string_view text);
 
 // Installs the stderr logger. live_terminal: stderr is a TTY and the live display may be used.
 void init_logging(spdlog::level::level_enum level, bool live_terminal);
-
-// A password or other secret that must never be printed; replaced by "********".
-void register_secret(const std::string& secret);
-std::string mask_secrets(std::string text);
 
 // Called with every warning and error message (secrets masked, no timestamp) logged through the
 // installed logger, e.g. to collect them into the run report. Empty: none. One at a time.

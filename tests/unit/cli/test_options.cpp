@@ -1,11 +1,38 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <optional>
+#include <string>
 
 #include "pgmigrate/cli/options.hpp"
+#include "pgmigrate/pipeline/delay_patterns.hpp"
 
 using namespace pgmigrate::cli;
 
 namespace {
+// Sets (or, with nullptr, unsets) an environment variable for one scope, then puts it back.
+class ScopedEnv {
+  public:
+    ScopedEnv(const char* name, const char* value) : name_(name) {
+        if (const char* old = std::getenv(name)) old_ = old;
+        if (value)
+            ::setenv(name, value, 1);
+        else
+            ::unsetenv(name);
+    }
+    ~ScopedEnv() {
+        if (old_)
+            ::setenv(name_.c_str(), old_->c_str(), 1);
+        else
+            ::unsetenv(name_.c_str());
+    }
+    ScopedEnv(const ScopedEnv&) = delete;
+    ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+  private:
+    std::string name_;
+    std::optional<std::string> old_;
+};
+
 ParseResult parse(std::vector<const char*> args) {
     args.insert(args.begin(), "pg-migrate");
     return parse_command_line(static_cast<int>(args.size()), args.data());
@@ -13,7 +40,7 @@ ParseResult parse(std::vector<const char*> args) {
 }  // namespace
 
 TEST_CASE("defaults match the original tool") {
-    ::setenv("HOME", "/tmp/pgm-home", 1);
+    ScopedEnv home("HOME", "/tmp/pgm-home");
     auto r = parse({});
     REQUIRE(r.status == ParseStatus::run);
     const auto& o = r.options;
@@ -78,11 +105,9 @@ TEST_CASE("a flag given twice: the last one wins; --delay-table-data accumulates
 }
 
 TEST_CASE("environment variables set options, passwords included") {
-    ::setenv("PG_MIGRATE_TO_PASS", "from-env", 1);
-    ::setenv("PG_MIGRATE_MAX_PARALLEL", "4", 1);
+    ScopedEnv pass("PG_MIGRATE_TO_PASS", "from-env");
+    ScopedEnv parallel("PG_MIGRATE_MAX_PARALLEL", "4");
     auto r = parse({});
-    ::unsetenv("PG_MIGRATE_TO_PASS");
-    ::unsetenv("PG_MIGRATE_MAX_PARALLEL");
     REQUIRE(r.status == ParseStatus::run);
     CHECK(r.options.to.password == std::optional<std::string>("from-env"));
     CHECK(r.options.max_parallel == 4);
@@ -93,6 +118,9 @@ TEST_CASE("bad values are usage errors with one-line messages") {
                                                            {"--from-port", "abc"},
                                                            {"--from-port", "70000"},
                                                            {"--delay-table-data", "nodot"},
+                                                           {"--delay-table-data", "a.b.c.d"},
+                                                           {"--delay-table-data", "db."},
+                                                           {"--delay-table-data", "db.\"x"},
                                                            {"--compress", "zstd:99"},
                                                            {"--to-sslmode", "sometimes"},
                                                            {"--no-such-flag"}}) {
@@ -135,4 +163,24 @@ TEST_CASE("--help lists every flag") {
                              "PG_MIGRATE_TO_PASS",
                              "Exit codes"})
         CHECK(r.message.find(flag) != std::string::npos);
+}
+
+TEST_CASE("--delay-table-data is checked by the pipeline's own parser") {
+    auto r = parse({"--delay-table-data", "sales.events", "--delay-table-data", "a.b.c.d"});
+    REQUIRE(r.status == ParseStatus::exit_usage);
+    CHECK(r.message == pgmigrate::pipeline::delay_pattern_error("a.b.c.d"));
+}
+
+TEST_CASE("state lives under HOME, which must be set") {
+    {
+        ScopedEnv home("HOME", "/tmp/pgm-other-home");
+        auto r = parse({"--dump-root", "/d"});
+        REQUIRE(r.status == ParseStatus::run);
+        CHECK(r.options.state_home == "/tmp/pgm-other-home");
+        CHECK(r.options.dump_root == "/d");
+    }
+    ScopedEnv no_home("HOME", nullptr);
+    auto r = parse({});
+    CHECK(r.status == ParseStatus::exit_usage);
+    CHECK(r.message.find("HOME is not set") != std::string::npos);
 }

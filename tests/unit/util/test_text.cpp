@@ -1,6 +1,5 @@
 #include <catch2/catch.hpp>
 
-#include "pgmigrate/util/log.hpp"
 #include "pgmigrate/util/text.hpp"
 
 using namespace pgmigrate::util;
@@ -45,19 +44,4 @@ TEST_CASE("durations and sizes read well") {
 TEST_CASE("render_table pads columns, right-aligns numbers and counts UTF-8 as one cell") {
     std::string t = render_table({"name", "rows"}, {{"é", "5"}, {"long", "1000"}}, {1});
     CHECK(t == "name  rows\n----  ----\né        5\nlong  1000\n");
-}
-
-TEST_CASE("RUST_LOG levels parse like the original documents") {
-    CHECK(parse_log_level("debug") == spdlog::level::debug);
-    CHECK(parse_log_level("WARN") == spdlog::level::warn);
-    CHECK(parse_log_level("pg_migrate=trace") == spdlog::level::trace);
-    CHECK(parse_log_level("info,pg_migrate=error") == spdlog::level::err);
-    CHECK_FALSE(parse_log_level("loud").has_value());
-}
-
-TEST_CASE("secrets are masked in log text") {
-    register_secret("Hunter2-Secret");
-    CHECK(mask_secrets("password Hunter2-Secret and Hunter2-Secret") ==
-          "password ******** and ********");
-    CHECK(mask_secrets("nothing here") == "nothing here");
 }
