@@ -42,7 +42,7 @@ struct DatabaseRow {
     std::uint64_t size_bytes = 0;
     bool is_template = false;
     bool allow_connections = true;
-    std::string oid;
+    std::string oid = {};
 };
 
 // The decision for every row: template0, other templates and databases that allow no
