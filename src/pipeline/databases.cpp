@@ -35,19 +35,18 @@ std::vector<SourceDatabase> decide_databases(std::vector<DatabaseRow> rows,
     });
     std::vector<SourceDatabase> out;
     for (const auto& row : rows) {
-        SourceDatabase db;
-        db.name = row.name;
-        db.oid = row.oid;
-        db.size_bytes = row.size_bytes;
+        SourceDatabase db{row.name, row.oid, row.size_bytes};
         bool carried_into_existing = row.name == "postgres" || row.name == "template1";
+        std::string reason;  // empty: migrated
         if (row.name == "template0")
-            db.skip_reason = "template0 never changes; the target has its own";
+            reason = "template0 never changes; the target has its own";
         else if (row.is_template && row.name != "template1")
-            db.skip_reason = "a template database (datistemplate); create it on the target by hand";
+            reason = "a template database (datistemplate); create it on the target by hand";
         else if (!row.allow_connections)
-            db.skip_reason = "datallowconn is false (nobody can connect to dump it)";
-        else if (auto why = filter.rejection(row.name))
-            db.skip_reason = *why;
+            reason = "datallowconn is false (nobody can connect to dump it)";
+        else
+            reason = filter.rejection(row.name).value_or("");
+        if (!reason.empty()) db.skip_reason = std::move(reason);
         if (carried_into_existing) db.placement = Placement::existing;
         out.push_back(std::move(db));
     }
@@ -197,9 +196,8 @@ nlohmann::json definition_to_json(const DatabaseDefinition& d) {
     };
     nlohmann::json grants = nlohmann::json::array(), settings = nlohmann::json::array();
     for (const auto& g : d.grants)
-        grants.push_back({{"grantee", opt(g.grantee)},
-                          {"privilege", g.privilege},
-                          {"grantable", g.grantable}});
+        grants.push_back(
+            {{"grantee", opt(g.grantee)}, {"privilege", g.privilege}, {"grantable", g.grantable}});
     for (const auto& st : d.settings)
         settings.push_back({{"role", opt(st.role)}, {"name", st.name}, {"value", st.value}});
     return {{"name", d.name},
@@ -235,8 +233,8 @@ DatabaseDefinition definition_from_json(const nlohmann::json& j) {
         d.grants.push_back({opt(g.at("grantee")), g.at("privilege").get<std::string>(),
                             g.at("grantable").get<bool>()});
     for (const auto& st : j.at("settings"))
-        d.settings.push_back(
-            {opt(st.at("role")), st.at("name").get<std::string>(), st.at("value").get<std::string>()});
+        d.settings.push_back({opt(st.at("role")), st.at("name").get<std::string>(),
+                              st.at("value").get<std::string>()});
     return d;
 }
 
@@ -278,8 +276,8 @@ std::optional<std::string> target_database_oid(pg::Connection& conn, const std::
 
 }  // namespace
 
-void prepare_target_database(Context& ctx, const std::string& db, const DatabaseDefinition& source_def,
-                             const StepInputs& inputs) {
+void prepare_target_database(Context& ctx, const std::string& db,
+                             const DatabaseDefinition& source_def, const StepInputs& inputs) {
     if (auto created = ctx.state.read_marker(db, Step::created)) {
         // Ours but not restored: an interrupted restore, or a redone dump. Start clean.
         spdlog::info("[{}] dropping the unfinished target database to create and restore it again",

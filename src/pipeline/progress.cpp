@@ -217,6 +217,14 @@ bool ProgressBoard::any_restoring() const {
                        [](const DatabaseProgress& p) { return p.phase == Phase::restoring; });
 }
 
+bool ProgressBoard::any_restore_started() const {
+    std::lock_guard lock(mutex_);
+    return std::any_of(dbs_.begin(), dbs_.end(), [](const DatabaseProgress& p) {
+        return p.restore_finished || p.phase == Phase::restoring ||
+               p.last_active == Phase::restoring;
+    });
+}
+
 std::vector<DatabaseProgress> ProgressBoard::snapshot() const {
     std::lock_guard lock(mutex_);
     return dbs_;
@@ -317,7 +325,9 @@ ProgressReporter::~ProgressReporter() {
     cv_.notify_all();
     thread_.join();
     util::LiveArea::instance().update({});
-    if (!cancel::requested()) sample_target();  // bytes restored for the summary/report
+    // Bytes restored for the summary and the report; not when a signal stops the run (queries
+    // are being cancelled) or when no restore started (the target may be unreachable).
+    if (!cancel::requested() && ctx_.progress.any_restore_started()) sample_target();
 }
 
 void ProgressReporter::sample_target() {

@@ -252,6 +252,7 @@ TEST_CASE("the report of a failed run and of an interrupted run is complete and 
     SECTION("failed") {
         TempDir home("pgm-repfail");
         fs::path report = home.path() / "failed.json";
+        // postgres and template1 left out: the three databases above are the whole run.
         auto run =
             run_pg_migrate(source, target, home.path(),
                            {.extra_args = {"--exclude-database", "postgres", "--exclude-database",

@@ -31,7 +31,7 @@ struct SourceDatabase {
     std::string oid;
     std::uint64_t size_bytes = 0;
     Placement placement = Placement::create;
-    std::optional<std::string> skip_reason;  // set: not migrated, and why
+    std::optional<std::string> skip_reason = std::nullopt;  // set: not migrated, and why
 
     bool migrated() const { return !skip_reason; }
 };
@@ -42,7 +42,7 @@ struct DatabaseRow {
     std::uint64_t size_bytes = 0;
     bool is_template = false;
     bool allow_connections = true;
-    std::string oid;
+    std::string oid = {};
 };
 
 // The decision for every row: template0, other templates and databases that allow no

@@ -116,6 +116,8 @@ class ProgressBoard {
     void record_target_sizes(const std::vector<std::pair<std::string, std::uint64_t>>& sizes);
     // Whether some database is restoring (target sizes are worth sampling).
     bool any_restoring() const;
+    // Whether some database reached its restore (in this run or an earlier one).
+    bool any_restore_started() const;
 
     std::vector<DatabaseProgress> snapshot() const;
     // Lines for the live terminal block.

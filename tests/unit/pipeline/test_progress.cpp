@@ -1,0 +1,34 @@
+#include <catch2/catch.hpp>
+
+#include "pgmigrate/pipeline/progress.hpp"
+
+using namespace pgmigrate::pipeline;
+
+TEST_CASE("progress counts bytes done as half dump, half restore, and closes its steps") {
+    ProgressBoard board;
+    SourceDatabase a;
+    a.name = "a";
+    a.size_bytes = 1000;
+    SourceDatabase skipped;
+    skipped.name = "template0";
+    skipped.size_bytes = 5;
+    skipped.skip_reason = "never";
+    board.add(a, {}, 500);
+    board.add(skipped);
+    board.enter("a", Phase::dumping);
+    CHECK(board.snapshot()[0].bytes_done() == 0);
+    board.enter("a", Phase::source_counts);  // dump finished
+    CHECK(board.snapshot()[0].bytes_done() == 500);
+    board.enter("a", Phase::restoring);
+    board.record_target_sizes({{"a", 500}});
+    CHECK(board.snapshot()[0].bytes_done() == 750);
+    board.enter("a", Phase::complete);
+    CHECK(board.snapshot()[0].bytes_done() == 1000);
+    auto steps = board.snapshot()[0].steps;
+    REQUIRE(steps.size() == 3);
+    CHECK(steps[0].phase == Phase::dumping);
+    CHECK(steps[2].ended.has_value());
+    CHECK(board.status_line().find("1/1 databases finished, 1000 B of 1000 B done") !=
+          std::string::npos);
+    CHECK(render_summary(board.snapshot()).find("never") != std::string::npos);
+}
