@@ -13,6 +13,7 @@
 #include "pgmigrate/pg/quote.hpp"
 #include "pgmigrate/pipeline/context.hpp"
 #include "pgmigrate/util/cancel.hpp"
+#include "pgmigrate/util/parallel.hpp"
 
 namespace pgmigrate::pipeline {
 
@@ -20,46 +21,21 @@ void analyze_tables(Context& ctx, const std::string& db, const std::vector<Table
     if (tables.empty()) return;
     cancel::throw_if_requested();
     auto started = std::chrono::steady_clock::now();
-    std::atomic<size_t> next{0};
     std::atomic<int> missing{0};
-    std::mutex mutex;
-    std::exception_ptr error;
-
-    auto worker = [&] {
-        while (true) {
-            {
-                std::lock_guard lock(mutex);
-                if (error) return;
-            }
-            size_t i = next.fetch_add(1);
-            if (i >= tables.size()) return;
-            try {
-                cancel::throw_if_requested();
-                auto conn = ctx.target(db);
-                // VACUUM cannot run in a transaction block: a plain simple-query statement.
-                conn->execute(
-                    "VACUUM (ANALYZE) " + pg::qualified_name(tables[i].schema, tables[i].name),
-                    pg::kLongQueryTimeout);
-            } catch (const pg::PgError& e) {
-                if (e.sqlstate() == "42P01") {  // undefined_table: the verification reports it
-                    ++missing;
-                    continue;
-                }
-                std::lock_guard lock(mutex);
-                if (!error) error = std::current_exception();
-            } catch (...) {
-                std::lock_guard lock(mutex);
-                if (!error) error = std::current_exception();
-            }
+    size_t width = static_cast<size_t>(std::max(ctx.options.restore_jobs, 1));
+    util::parallel_for(tables.size(), width, [&](size_t i) {
+        auto conn = ctx.target(db);
+        try {
+            // VACUUM cannot run in a transaction block: a plain simple-query statement.
+            conn->execute(
+                "VACUUM (ANALYZE) " + pg::qualified_name(tables[i].schema, tables[i].name),
+                pg::kLongQueryTimeout);
+        } catch (const pg::PgError& e) {
+            if (e.sqlstate() != "42P01") throw;  // undefined_table: the verification reports it
+            ++missing;
         }
-    };
-    size_t width = std::clamp<size_t>(static_cast<size_t>(std::max(ctx.options.restore_jobs, 1)), 1,
-                                      tables.size());
-    std::vector<std::thread> threads;
-    threads.reserve(width);
-    for (size_t i = 0; i < width; ++i) threads.emplace_back(worker);
-    for (auto& t : threads) t.join();
-    if (error) std::rethrow_exception(error);
+    });
+    width = std::min(width, tables.size());
 
     auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);

@@ -10,6 +10,7 @@
 #include "pgmigrate/pg/quote.hpp"
 #include "pgmigrate/pipeline/context.hpp"
 #include "pgmigrate/util/cancel.hpp"
+#include "pgmigrate/util/parallel.hpp"
 #include "pgmigrate/util/text.hpp"
 
 namespace pgmigrate::pipeline {
@@ -20,31 +21,10 @@ const pg::Endpoint& endpoint(Context& ctx, pg::Side side) {
 }  // namespace
 
 void for_each_counted(Context& ctx, size_t n, const std::function<void(size_t)>& work) {
-    std::atomic<size_t> next{0};
-    std::mutex mutex;
-    std::exception_ptr error;
-    auto worker = [&] {
-        while (true) {
-            size_t i = next.fetch_add(1);
-            if (i >= n) return;
-            {
-                std::lock_guard lock(mutex);
-                if (error) return;
-            }
-            try {
-                SlotGuard slot(ctx.count_slots);
-                work(i);
-            } catch (...) {
-                std::lock_guard lock(mutex);
-                if (!error) error = std::current_exception();
-            }
-        }
-    };
-    size_t width = std::min<size_t>(n, static_cast<size_t>(ctx.options.verify_concurrency));
-    std::vector<std::thread> threads;
-    for (size_t i = 0; i < width; ++i) threads.emplace_back(worker);
-    for (auto& t : threads) t.join();
-    if (error) std::rethrow_exception(error);
+    util::parallel_for(n, static_cast<size_t>(ctx.options.verify_concurrency), [&](size_t i) {
+        SlotGuard slot(ctx.count_slots);
+        work(i);
+    });
 }
 
 TableCounts count_estimated(Context& ctx, pg::Side side, const std::string& db) {

@@ -1,5 +1,7 @@
 #include "pgmigrate/verify/dump_figures.hpp"
 
+#include "pgmigrate/util/parallel.hpp"
+
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <lz4frame.h>
@@ -486,40 +488,18 @@ Figures figures_from_dump(const fs::path& dump_dir, const fs::path& pg_restore,
     Figures figures;
     figures.level = level;
     auto work = match_table_data(toc, shapes);
-    std::atomic<size_t> next{0};
     std::mutex mutex;
-    std::exception_ptr error;
-    auto worker = [&] {
-        while (true) {
-            size_t i = next.fetch_add(1);
-            if (i >= work.size()) return;
-            try {
-                const auto& [shape, dump_id] = work[i];
-                std::string base = std::to_string(dump_id) + ".dat";
-                auto file = find_dump_file(dump_dir, base);
-                if (!file)
-                    read_error(dump_dir / base, fmt::format("the data file of table {} is missing",
-                                                            shape->table.display()));
-                auto table = data_file_figures(*file, *shape, level);
-                std::lock_guard lock(mutex);
-                figures.tables[shape->table] = table;
-            } catch (...) {
-                std::lock_guard lock(mutex);
-                if (!error) error = std::current_exception();
-                next = work.size();  // the others stop after their current file
-            }
-        }
-    };
-    size_t threads = std::clamp<size_t>(static_cast<size_t>(std::max(parallel, 1)), 1,
-                                        std::max<size_t>(work.size(), 1));
-    if (threads == 1) {
-        worker();
-    } else {
-        std::vector<std::thread> pool;
-        for (size_t i = 0; i < threads; ++i) pool.emplace_back(worker);
-        for (auto& t : pool) t.join();
-    }
-    if (error) std::rethrow_exception(error);
+    util::parallel_for(work.size(), static_cast<size_t>(std::max(parallel, 1)), [&](size_t i) {
+        const auto& [shape, dump_id] = work[i];
+        std::string base = std::to_string(dump_id) + ".dat";
+        auto file = find_dump_file(dump_dir, base);
+        if (!file)
+            read_error(dump_dir / base,
+                       fmt::format("the data file of table {} is missing", shape->table.display()));
+        auto table = data_file_figures(*file, *shape, level);
+        std::lock_guard lock(mutex);
+        figures.tables[shape->table] = table;
+    });
     if (level != Level::checksums) return figures;
 
     std::string sequence_list;
