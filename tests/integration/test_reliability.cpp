@@ -247,16 +247,17 @@ TEST_CASE("bad input gets clear errors and exit codes, and changes nothing") {
     SECTION("corrupt and foreign state files are named, never trusted") {
         auto verify = p.home.path() / "pg_verify_state";
         fs::create_directories(verify);
-        std::ofstream(verify / "plain_db.src_counts.json") << "{\"tables\": [";
-        std::ofstream(verify / "owned_db.src_counts.json") << "{\"format\": \"something-else/2\"}";
+        std::ofstream(verify / "plain_db.source_figures.json") << "{\"tables\": [";
+        std::ofstream(verify / "owned_db.source_figures.json")
+            << "{\"format\": \"something-else/2\"}";
         auto run = run_pg_migrate(p.source, p.target, p.home.path());
         INFO(run.output);
         CHECK(run.exit_code == 1);
-        CHECK(run.contains((verify / "plain_db.src_counts.json").string() + " is corrupt"));
-        CHECK(
-            run.contains((verify / "owned_db.src_counts.json").string() + " is not a pg-migrate"));
-        fs::remove(verify / "plain_db.src_counts.json");
-        fs::remove(verify / "owned_db.src_counts.json");
+        CHECK(run.contains((verify / "plain_db.source_figures.json").string() + " is corrupt"));
+        CHECK(run.contains((verify / "owned_db.source_figures.json").string() +
+                           " is not a pg-migrate"));
+        fs::remove(verify / "plain_db.source_figures.json");
+        fs::remove(verify / "owned_db.source_figures.json");
         p.expect_complete_rerun();
     }
     CHECK(target_settings(p.target) == settings_before);
@@ -376,21 +377,36 @@ TEST_CASE("database and role names with quotes, spaces, newlines and non-ASCII c
     CHECK(target.scalar("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = " +
                         pgmigrate::pg::quote_literal(db)) == role);
     CHECK(fs::exists(home.path() / "pg_migrate_state" /
-                     (pgmigrate::util::encode_file_name(db) + ".delayed_done")));
+                     (pgmigrate::util::encode_file_name(db) + ".delayed_restored")));
 }
 
-TEST_CASE("killed between CREATE DATABASE and the restore: the next run redoes that database") {
+TEST_CASE("a created marker without recorded inputs (an older release's) is never trusted") {
     Pair p;
-    // What a SIGKILL right after CREATE DATABASE leaves: the marker, a bare database without the
-    // source's owner and properties, nothing restored.
+    // The first release wrote "<db>.created" as plain text before CREATE DATABASE, so it proves
+    // nothing about the database of that name: here one the operator made, with data in it.
     auto state = p.home.path() / "pg_migrate_state";
     fs::create_directories(state);
     std::ofstream(state / "owned_db.created") << "owned_db\n";
     p.target.exec("CREATE DATABASE owned_db");
+    p.target.exec("CREATE TABLE mine (x int); INSERT INTO mine VALUES (7)", "owned_db");
     auto run = run_pg_migrate(p.source, p.target, p.home.path());
     INFO(run.output);
-    REQUIRE(run.exit_code == 0);
-    CHECK(run.contains("[owned_db] dropping the unfinished target database"));
+    CHECK(run.exit_code == 1);
+    CHECK(run.contains("--restart-database owned_db"));
+    CHECK(p.target.scalar("SELECT x FROM mine", "owned_db") == "7");  // not dropped
+
+    // --restart-database forgets the marker; the database is still not ours and stays.
+    auto restart = run_pg_migrate(p.source, p.target, p.home.path(),
+                                  {.extra_args = {"--restart-database", "owned_db"}});
+    INFO(restart.output);
+    CHECK(restart.exit_code == 1);
+    CHECK(restart.contains("was not created by pg-migrate"));
+    CHECK(p.target.scalar("SELECT x FROM mine", "owned_db") == "7");
+
+    p.target.exec("DROP DATABASE owned_db");
+    auto again = run_pg_migrate(p.source, p.target, p.home.path());
+    INFO(again.output);
+    REQUIRE(again.exit_code == 0);
     CHECK(p.target.scalar(
               "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'owned_db'") ==
           "app_owner");
