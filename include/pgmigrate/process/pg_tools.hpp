@@ -1,6 +1,7 @@
 #pragma once
-// The PostgreSQL client programs pg-migrate drives, where they are found, which version they
-// are, and the argument lists it gives them.
+// The PostgreSQL client programs pg-migrate drives: where they are found, which version they
+// are, and which of them a run uses. Their argument lists are built by the step that runs them
+// (pipeline/database_task for pg_dump and pg_restore, pipeline/globals for pg_dumpall).
 #include <filesystem>
 #include <optional>
 #include <string>
