@@ -40,16 +40,9 @@ Connection::Connection(std::unique_ptr<PGconn, void (*)(PGconn*)> conn, const En
     : conn_(std::move(conn)), endpoint_(&endpoint), database_(std::move(database)) {}
 
 Connection Connection::open(const Endpoint& endpoint, const std::string& database) {
-    auto params = endpoint.libpq_params(database);
-    std::vector<const char*> keys, values;
-    for (const auto& [k, v] : params) {
-        keys.push_back(k.c_str());
-        values.push_back(v.c_str());
-    }
-    keys.push_back(nullptr);
-    values.push_back(nullptr);
+    ConnectParams params(endpoint, database);
     std::unique_ptr<PGconn, void (*)(PGconn*)> conn(
-        PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/0), &PQfinish);
+        PQconnectdbParams(params.keys(), params.values(), /*expand_dbname=*/0), &PQfinish);
     if (!conn) throw PgError(endpoint.failure_code(), "out of memory creating a connection", "");
     if (PQstatus(conn.get()) != CONNECTION_OK) {
         throw PgError(endpoint.failure_code(),

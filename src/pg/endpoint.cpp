@@ -51,4 +51,14 @@ std::vector<std::pair<std::string, std::string>> Endpoint::child_environment() c
     return env;
 }
 
+ConnectParams::ConnectParams(const Endpoint& endpoint, const std::string& database)
+    : params_(endpoint.libpq_params(database)) {
+    for (const auto& [k, v] : params_) {
+        keys_.push_back(k.c_str());
+        values_.push_back(v.c_str());
+    }
+    keys_.push_back(nullptr);
+    values_.push_back(nullptr);
+}
+
 }  // namespace pgmigrate::pg

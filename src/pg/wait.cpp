@@ -33,16 +33,9 @@ std::string trimmed(std::string s) {
 // One connection attempt. Non-blocking connect so that PQERRORS_VERBOSE is in effect before the
 // server's startup reply arrives: that puts the SQLSTATE into the error message.
 Attempt try_connect(const Endpoint& endpoint) {
-    auto params = endpoint.libpq_params(endpoint.dbname);
-    std::vector<const char*> keys, values;
-    for (const auto& [k, v] : params) {
-        keys.push_back(k.c_str());
-        values.push_back(v.c_str());
-    }
-    keys.push_back(nullptr);
-    values.push_back(nullptr);
+    ConnectParams params(endpoint, endpoint.dbname);
     std::unique_ptr<PGconn, void (*)(PGconn*)> conn(
-        PQconnectStartParams(keys.data(), values.data(), /*expand_dbname=*/0), &PQfinish);
+        PQconnectStartParams(params.keys(), params.values(), /*expand_dbname=*/0), &PQfinish);
     if (!conn) return {false, "out of memory creating a connection"};
     PQsetErrorVerbosity(conn.get(), PQERRORS_VERBOSE);
     if (PQstatus(conn.get()) == CONNECTION_BAD) return {false, trimmed(PQerrorMessage(conn.get()))};

@@ -45,4 +45,19 @@ struct Endpoint {
 
 const char* side_name(Side side);
 
+// An endpoint's libpq parameters as PQconnectdbParams/PQconnectStartParams take them: two
+// null-terminated arrays pointing into this object (keep it alive for the call).
+class ConnectParams {
+  public:
+    ConnectParams(const Endpoint& endpoint, const std::string& database);
+    ConnectParams(const ConnectParams&) = delete;
+    ConnectParams& operator=(const ConnectParams&) = delete;
+    const char* const* keys() const { return keys_.data(); }
+    const char* const* values() const { return values_.data(); }
+
+  private:
+    std::vector<std::pair<std::string, std::string>> params_;
+    std::vector<const char*> keys_, values_;
+};
+
 }  // namespace pgmigrate::pg
