@@ -71,7 +71,14 @@ void restart_requested(Context& ctx) {
     }
     for (const auto& db : ctx.options.restart_databases) {
         spdlog::warn("[{}] --restart-database: forgetting its state and migrating it anew", db);
-        if (auto marker = ctx.state.read_marker(db, Step::created)) drop_created(*marker);
+        std::optional<nlohmann::json> marker;
+        try {
+            marker = ctx.state.read_marker(db, Step::created);
+        } catch (const Error& e) {
+            // Unreadable (an older release's, or corrupt): it proves nothing, nothing is dropped.
+            spdlog::warn("[{}] {}; forgetting it", db, e.what());
+        }
+        if (marker) drop_created(*marker);
         ctx.state.forget(db);
     }
 }
