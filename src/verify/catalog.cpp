@@ -1,5 +1,7 @@
 #include "pgmigrate/verify/catalog.hpp"
 
+#include "pgmigrate/pg/catalog.hpp"
+
 namespace pgmigrate::verify::sql {
 
 std::string set_session_setting(int first_parameter) {
@@ -22,11 +24,7 @@ SELECT c.oid, n.nspname, c.relname, a.attname,
            not_generated + R"SQL(
   LEFT JOIN pg_type t ON t.oid = a.atttypid
  WHERE c.relkind = 'r'
-   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-   AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'
-   AND NOT EXISTS (SELECT 1 FROM pg_depend dep
-                    WHERE dep.classid = 'pg_class'::regclass AND dep.objid = c.oid
-                      AND dep.deptype = 'e')
+   AND )SQL" + pg::sql::kUserRelation + R"SQL(
  ORDER BY n.nspname, c.relname, a.attnum)SQL";
 }
 

@@ -70,19 +70,24 @@ inline constexpr const char* kIsSuperuser =
 // (1) when role $1 exists.
 inline constexpr const char* kRoleExists = "SELECT 1 FROM pg_roles WHERE rolname = $1";
 
+// The condition that relation c (with its namespace n) is a user object pg_dump dumps: not in
+// a system schema and not a member of an extension. Shared by every query that lists user
+// relations (here and in verify/catalog).
+inline constexpr const char* kUserRelation = R"SQL(n.nspname NOT IN ('pg_catalog', 'information_schema')
+   AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'
+   AND NOT EXISTS (SELECT 1 FROM pg_depend dep
+                    WHERE dep.classid = 'pg_class'::regclass AND dep.objid = c.oid
+                      AND dep.deptype = 'e'))SQL";
+
 // (schema, table, estimated rows): ordinary tables whose data pg_dump copies (not extension
 // members, not catalog, not foreign or partitioned parents), in a stable order. The estimate is
 // pg_class.reltuples (0 when never analyzed): the single query per side of --fast-verify.
-inline constexpr const char* kUserTables = R"SQL(
+inline const std::string kUserTables = std::string(R"SQL(
 SELECT n.nspname, c.relname, GREATEST(c.reltuples, 0)::bigint
   FROM pg_class c
   JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE c.relkind = 'r'
-   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-   AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'
-   AND NOT EXISTS (SELECT 1 FROM pg_depend dep
-                    WHERE dep.classid = 'pg_class'::regclass AND dep.objid = c.oid
-                      AND dep.deptype = 'e')
+   AND )SQL") + kUserRelation + R"SQL(
  ORDER BY 1, 2)SQL";
 
 // (schema, table, inserted + updated + deleted rows) from the statistics of every user table:

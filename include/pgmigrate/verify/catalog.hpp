@@ -3,6 +3,8 @@
 // pg-migrate's SQL is in pg/catalog.hpp).
 #include <string>
 
+#include "pgmigrate/pg/catalog.hpp"
+
 namespace pgmigrate::verify::sql {
 
 // A select-list item setting session setting $n to $n+1 (set_config(..., false)); several
@@ -22,16 +24,12 @@ inline constexpr const char* kClientEncodingFromServer =
 std::string table_shapes(int server_major);
 
 // (schema, name) of every sequence that pg_dump dumps (not an extension member's).
-inline constexpr const char* kSequences = R"SQL(
+inline const std::string kSequences = std::string(R"SQL(
 SELECT n.nspname, c.relname
   FROM pg_class c
   JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE c.relkind = 'S'
-   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-   AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'
-   AND NOT EXISTS (SELECT 1 FROM pg_depend dep
-                    WHERE dep.classid = 'pg_class'::regclass AND dep.objid = c.oid
-                      AND dep.deptype = 'e')
+   AND )SQL") + pg::sql::kUserRelation + R"SQL(
  ORDER BY 1, 2)SQL";
 
 // (last_value, is_called) of one sequence; the caller appends the quoted qualified name.
