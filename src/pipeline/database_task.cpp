@@ -127,7 +127,6 @@ const nlohmann::json& details(const std::map<Step, nlohmann::json>& markers, Ste
 DatabaseTask::DatabaseTask(Context& ctx, const SourceDatabase& db)
     : ctx_(ctx),
       db_(db.name),
-      source_oid_(db.oid),
       into_existing_(db.placement == Placement::existing),
       inputs_(ctx.inputs(db.oid)) {}
 
@@ -451,7 +450,10 @@ void DatabaseTask::verify(bool delayed_phase) {
     } else {
         verify::Figures src = source_figures(delayed_phase);
         verify::Figures dst = target_figures(shapes(delayed_phase), !delayed_phase);
-        if (delayed_phase) src.large_objects.reset(), src.sequences.clear();
+        if (delayed_phase) {  // the regular phase compared them
+            src.large_objects.reset();
+            src.sequences.clear();
+        }
         auto comparison = verify::compare_figures(src, dst, {});
         rendered = verify::render_comparison(comparison);
         spdlog::info("[{}] {}verification ({} against the dump's snapshot):\n{}", db_,

@@ -238,11 +238,6 @@ DatabaseDefinition definition_from_json(const nlohmann::json& j) {
     return d;
 }
 
-void drop_target_database_by_oid(Context& ctx, const std::string& oid) {
-    auto conn = ctx.target(ctx.options.to.dbname);
-    drop_database_by_oid(ctx, *conn, oid);
-}
-
 void drop_database_by_oid(Context& ctx, pg::Connection& conn, const std::string& oid) {
     auto res = conn.query(pg::sql::kDatabaseNameByOid, {oid});
     if (res.rows() == 0) return;

@@ -29,8 +29,6 @@ const char* phase_name(Phase phase) {
             return "restoring";
         case Phase::analyzing:
             return "analyzing";
-        case Phase::dest_counts:
-            return "dest counts";
         case Phase::verifying:
             return "verifying";
         case Phase::delayed_dumping:

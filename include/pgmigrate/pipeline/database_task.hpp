@@ -67,7 +67,6 @@ class DatabaseTask {
 
     Context& ctx_;
     std::string db_;
-    std::string source_oid_;
     bool into_existing_ = false;  // postgres/template1: restored into the target's own database
     StepInputs inputs_;
     std::map<Step, nlohmann::json> markers_;  // valid markers (kept or written by this run)

@@ -101,9 +101,8 @@ void prepare_target_database(Context& ctx, const std::string& db, const Database
 // temporary name and CREATE finishing) by that unique temporary name. Nothing else.
 void drop_recorded_database(Context& ctx, const nlohmann::json& created_marker);
 extern const char* const kTemporaryPrefix;  // "pgmigrate_new_"
-// Drops the target database with this OID, if it still exists (whatever its name now).
-void drop_target_database_by_oid(Context& ctx, const std::string& oid);
-// The same over a target connection the caller holds (to its maintenance database).
+// Drops the target database with this OID, if it still exists (whatever its name now), over a
+// target connection the caller holds (to its maintenance database).
 void drop_database_by_oid(Context& ctx, pg::Connection& conn, const std::string& oid);
 
 }  // namespace pgmigrate::pipeline

@@ -26,7 +26,6 @@ enum class Phase {
     waiting_restore,
     restoring,
     analyzing,  // VACUUM (ANALYZE) of what was loaded
-    dest_counts,
     verifying,
     delayed_dumping,
     dropping_indexes,
