@@ -1,5 +1,6 @@
 #include "pgmigrate/verify/server_figures.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "pgmigrate/pg/connection.hpp"
@@ -63,7 +64,14 @@ std::vector<TableShape> shapes_to_read(const std::vector<TableShape>& expected,
         auto it = server.find(want.table);
         if (it == server.end()) continue;
         const TableShape& have = *it->second;
-        out.push_back(have.columns == want.columns ? want : have);
+        // Same columns in another order (a restored inheritance child has its inherited columns
+        // first): read them in the source's order, which is the order of the dump's rows.
+        auto sorted = [](std::vector<std::string> v) {
+            std::sort(v.begin(), v.end());
+            return v;
+        };
+        bool same = have.columns == want.columns || sorted(have.columns) == sorted(want.columns);
+        out.push_back(same ? want : have);
         out.back().oid = have.oid;
     }
     return out;

@@ -18,8 +18,9 @@ namespace pgmigrate::verify {
 std::vector<TableShape> read_table_shapes(pg::Connection& conn);
 
 // What to read on a server to compare with `expected` (the source's shapes): the expected shape
-// where the server's table has the same columns, the server's own shape where they differ (its
-// digest then differs, as it must), nothing for a table the server does not have.
+// where the server's table has the same columns, in whatever order (they are read in the
+// source's), the server's own shape where the columns differ (its digest then differs, as it
+// must), nothing for a table the server does not have.
 std::vector<TableShape> shapes_to_read(const std::vector<TableShape>& expected,
                                        const std::vector<TableShape>& on_server);
 
