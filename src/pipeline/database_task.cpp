@@ -50,34 +50,11 @@ TableCounts change_counters(pg::Connection& conn) {
     return out;
 }
 
-const char* kind_name(verify::ColumnKind k) {
-    switch (k) {
-        case verify::ColumnKind::float4:
-            return "float4";
-        case verify::ColumnKind::float8:
-            return "float8";
-        case verify::ColumnKind::float4_array:
-            return "float4[]";
-        case verify::ColumnKind::float8_array:
-            return "float8[]";
-        case verify::ColumnKind::text:
-            break;
-    }
-    return "text";
-}
-
-verify::ColumnKind kind_from(const std::string& name) {
-    for (auto k : {verify::ColumnKind::float4, verify::ColumnKind::float8,
-                   verify::ColumnKind::float4_array, verify::ColumnKind::float8_array})
-        if (name == kind_name(k)) return k;
-    return verify::ColumnKind::text;
-}
-
 nlohmann::json shapes_to_json(const std::vector<verify::TableShape>& shapes) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& s : shapes) {
         nlohmann::json kinds = nlohmann::json::array();
-        for (auto k : s.kinds) kinds.push_back(kind_name(k));
+        for (const auto& k : s.kinds) kinds.push_back(k.name());
         out.push_back({{"schema", s.table.schema},
                        {"table", s.table.name},
                        {"oid", s.oid},
@@ -94,7 +71,8 @@ std::vector<verify::TableShape> shapes_from_json(const nlohmann::json& doc) {
         s.table = {j.at("schema").get<std::string>(), j.at("table").get<std::string>()};
         s.oid = j.at("oid").get<std::uint32_t>();
         s.columns = j.at("columns").get<std::vector<std::string>>();
-        for (const auto& k : j.at("kinds")) s.kinds.push_back(kind_from(k.get<std::string>()));
+        for (const auto& k : j.at("kinds"))
+            s.kinds.push_back(verify::ColumnKind::from_name(k.get<std::string>()));
         out.push_back(std::move(s));
     }
     return out;
