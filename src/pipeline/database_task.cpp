@@ -78,24 +78,6 @@ std::vector<verify::TableShape> shapes_from_json(const nlohmann::json& doc) {
     return out;
 }
 
-// The comparison as the progress board and the report record it (rows per table, status).
-VerifyReport as_report(const verify::Comparison& c) {
-    VerifyReport r;
-    for (const auto& t : c.tables) {
-        VerifyRow row;
-        row.table = t.table;
-        if (t.source) row.source = t.source->rows;
-        if (t.target) row.dest = t.target->rows;
-        row.status = t.status == verify::Status::ok                  ? VerifyRow::Status::ok
-                     : t.status == verify::Status::missing_on_target ? VerifyRow::Status::missing
-                                                                     : VerifyRow::Status::mismatch;
-        r.rows.push_back(row);
-    }
-    r.failures = c.failures;
-    r.rows_verified = c.rows_verified;
-    return r;
-}
-
 const nlohmann::json& details(const std::map<Step, nlohmann::json>& markers, Step step) {
     return markers.at(step).at("details");
 }
@@ -439,7 +421,8 @@ void DatabaseTask::verify(bool delayed_phase) {
                      ctx_.options.verify_level == VerifyLevel::checksums ? "row checksums"
                                                                           : "row counts",
                      rendered);
-        ctx_.progress.record_verification(db_, as_report(comparison), delayed_phase);
+        ctx_.progress.record_verification(db_, verify::as_verify_report(comparison),
+                                          delayed_phase);
         if (!comparison.ok()) {
             auto diffs = comparison.differences();
             throw Error(ExitCode::migration_failed,

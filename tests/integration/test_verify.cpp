@@ -13,6 +13,7 @@
 #include "pgmigrate/verify/dump_figures.hpp"
 #include "pgmigrate/verify/server_figures.hpp"
 #include "pgmigrate/verify/session.hpp"
+#include "report_check.hpp"
 #include "scenario.hpp"
 
 using namespace pgtest;
@@ -148,6 +149,68 @@ TEST_CASE("a clean migration verifies at both levels; each corruption is found a
         CHECK(v.exit_code == 0);
         CHECK(v.contains("verified: "));
     }
+    // verify --report: every database and table with its result and the level, as a run's
+    // report has them; a changed table is a difference there too.
+    {
+        auto report = pair.home.path() / "verify-report.json";
+        auto find = [](const nlohmann::json& list, const std::string& key,
+                       const std::string& value) -> const nlohmann::json& {
+            for (const auto& item : list)
+                if (item.at(key) == value) return item;
+            FAIL("no " << key << " " << value << " in " << list.dump());
+            throw std::logic_error("unreachable");
+        };
+        auto table_of = [&](const nlohmann::json& db, const std::string& name) {
+            return find(db.at("verification").at("tables"), "table", name);
+        };
+        auto clean = verify_run(pair.source, pair.target, pair.home.path(), "checksums",
+                                {"--report", report.string()});
+        INFO(clean.output);
+        REQUIRE(clean.exit_code == 0);
+        auto doc = check_report(report, "success", 0);
+        CHECK(doc.at("command") == "verify");
+        CHECK(doc.at("verify").at("level") == "checksums");
+        CHECK(doc.at("verify").at("equal") == true);
+        CHECK(doc.at("verify").at("roles").at("equal") == true);
+        CHECK(doc.at("totals").at("databases") == doc.at("verify").at("databases").size());
+        CHECK(doc.at("servers").at("source").at("major") == pair.source.major());
+        for (const auto& db : doc.at("databases")) {
+            INFO("database " << db.at("name"));
+            CHECK(db.at("status") == "complete");
+            CHECK(db.at("verification").at("level") == "checksums");
+            CHECK(db.at("verification").at("regular_ok") == true);
+            CHECK(find(doc.at("verify").at("databases"), "name", db.at("name")).at("equal") ==
+                  true);
+        }
+        const auto& typed = find(doc.at("databases"), "name", kTypedDb);
+        CHECK(table_of(typed, "typed").at("status") == "ok");
+        CHECK(table_of(typed, "typed").at("source_rows") == 400);
+        CHECK(table_of(typed, "typed").at("target_rows") == 400);
+        CHECK(table_of(typed, "empty_one").at("status") == "ok");
+
+        pair.target.exec("UPDATE typed SET txt = 'onE' WHERE id = 1", kTypedDb);
+        auto changed = verify_run(pair.source, pair.target, pair.home.path(), "checksums",
+                                  {"--report", report.string()});
+        pair.target.exec("UPDATE typed SET txt = 'one' WHERE id = 1", kTypedDb);
+        INFO(changed.output);
+        REQUIRE(changed.exit_code == 1);
+        doc = check_report(report, "failed", 1);
+        CHECK(doc.at("verify").at("equal") == false);
+        const auto& broken = find(doc.at("databases"), "name", kTypedDb);
+        CHECK(broken.at("status") == "failed");
+        CHECK(broken.at("verification").at("regular_ok") == false);
+        CHECK(table_of(broken, "typed").at("status") == "mismatch");
+        CHECK(table_of(broken, "counter").at("status") == "ok");
+        CHECK(broken.at("error").get<std::string>().find("public.typed: CHECKSUM MISMATCH") !=
+              std::string::npos);
+        const auto& section = find(doc.at("verify").at("databases"), "name", kTypedDb);
+        CHECK(section.at("equal") == false);
+        CHECK(section.at("differences").dump().find("public.typed: CHECKSUM MISMATCH") !=
+              std::string::npos);
+        for (const auto& db : doc.at("databases"))
+            if (db.at("name") != kTypedDb) CHECK(db.at("status") == "complete");
+    }
+
     // A LATIN1 database: the dump's bytes and the target's COPY are both in its encoding.
     {
         TempDir dir("pgm-vlatin");
