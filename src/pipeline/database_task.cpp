@@ -50,34 +50,11 @@ TableCounts change_counters(pg::Connection& conn) {
     return out;
 }
 
-const char* kind_name(verify::ColumnKind k) {
-    switch (k) {
-        case verify::ColumnKind::float4:
-            return "float4";
-        case verify::ColumnKind::float8:
-            return "float8";
-        case verify::ColumnKind::float4_array:
-            return "float4[]";
-        case verify::ColumnKind::float8_array:
-            return "float8[]";
-        case verify::ColumnKind::text:
-            break;
-    }
-    return "text";
-}
-
-verify::ColumnKind kind_from(const std::string& name) {
-    for (auto k : {verify::ColumnKind::float4, verify::ColumnKind::float8,
-                   verify::ColumnKind::float4_array, verify::ColumnKind::float8_array})
-        if (name == kind_name(k)) return k;
-    return verify::ColumnKind::text;
-}
-
 nlohmann::json shapes_to_json(const std::vector<verify::TableShape>& shapes) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& s : shapes) {
         nlohmann::json kinds = nlohmann::json::array();
-        for (auto k : s.kinds) kinds.push_back(kind_name(k));
+        for (const auto& k : s.kinds) kinds.push_back(k.name());
         out.push_back({{"schema", s.table.schema},
                        {"table", s.table.name},
                        {"oid", s.oid},
@@ -94,28 +71,11 @@ std::vector<verify::TableShape> shapes_from_json(const nlohmann::json& doc) {
         s.table = {j.at("schema").get<std::string>(), j.at("table").get<std::string>()};
         s.oid = j.at("oid").get<std::uint32_t>();
         s.columns = j.at("columns").get<std::vector<std::string>>();
-        for (const auto& k : j.at("kinds")) s.kinds.push_back(kind_from(k.get<std::string>()));
+        for (const auto& k : j.at("kinds"))
+            s.kinds.push_back(verify::ColumnKind::from_name(k.get<std::string>()));
         out.push_back(std::move(s));
     }
     return out;
-}
-
-// The comparison as the progress board and the report record it (rows per table, status).
-VerifyReport as_report(const verify::Comparison& c) {
-    VerifyReport r;
-    for (const auto& t : c.tables) {
-        VerifyRow row;
-        row.table = t.table;
-        if (t.source) row.source = t.source->rows;
-        if (t.target) row.dest = t.target->rows;
-        row.status = t.status == verify::Status::ok                  ? VerifyRow::Status::ok
-                     : t.status == verify::Status::missing_on_target ? VerifyRow::Status::missing
-                                                                     : VerifyRow::Status::mismatch;
-        r.rows.push_back(row);
-    }
-    r.failures = c.failures;
-    r.rows_verified = c.rows_verified;
-    return r;
 }
 
 const nlohmann::json& details(const std::map<Step, nlohmann::json>& markers, Step step) {
@@ -461,7 +421,8 @@ void DatabaseTask::verify(bool delayed_phase) {
                      ctx_.options.verify_level == VerifyLevel::checksums ? "row checksums"
                                                                           : "row counts",
                      rendered);
-        ctx_.progress.record_verification(db_, as_report(comparison), delayed_phase);
+        ctx_.progress.record_verification(db_, verify::as_verify_report(comparison),
+                                          delayed_phase);
         if (!comparison.ok()) {
             auto diffs = comparison.differences();
             throw Error(ExitCode::migration_failed,

@@ -17,7 +17,7 @@ SELECT c.oid, n.nspname, c.relname, a.attname,
        CASE COALESCE(NULLIF(t.typbasetype, 0), a.atttypid)
          WHEN 'float4'::regtype THEN 'float4' WHEN 'float8'::regtype THEN 'float8'
          WHEN 'float4[]'::regtype THEN 'float4[]' WHEN 'float8[]'::regtype THEN 'float8[]'
-         ELSE 'text' END
+         ELSE 'text' END, a.atttypid
   FROM pg_class c
   JOIN pg_namespace n ON n.oid = c.relnamespace
   LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)SQL" +

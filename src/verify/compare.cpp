@@ -139,4 +139,22 @@ std::string render_comparison(const Comparison& comparison) {
     return out;
 }
 
+pipeline::VerifyReport as_verify_report(const Comparison& comparison) {
+    using pipeline::VerifyRow;
+    pipeline::VerifyReport r;
+    for (const auto& t : comparison.tables) {
+        VerifyRow row;
+        row.table = t.table;
+        if (t.source) row.source = t.source->rows;
+        if (t.target) row.dest = t.target->rows;
+        row.status = t.status == Status::ok                  ? VerifyRow::Status::ok
+                     : t.status == Status::missing_on_target ? VerifyRow::Status::missing
+                                                             : VerifyRow::Status::mismatch;
+        r.rows.push_back(row);
+    }
+    r.failures = comparison.failures;
+    r.rows_verified = comparison.rows_verified;
+    return r;
+}
+
 }  // namespace pgmigrate::verify

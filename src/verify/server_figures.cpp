@@ -8,17 +8,10 @@
 #include "pgmigrate/util/cancel.hpp"
 #include "pgmigrate/verify/catalog.hpp"
 #include "pgmigrate/verify/session.hpp"
+#include "pgmigrate/verify/type_tree.hpp"
 
 namespace pgmigrate::verify {
 namespace {
-
-ColumnKind kind_from_catalog(const std::string& kind) {
-    if (kind == "float4") return ColumnKind::float4;
-    if (kind == "float8") return ColumnKind::float8;
-    if (kind == "float4[]") return ColumnKind::float4_array;
-    if (kind == "float8[]") return ColumnKind::float8_array;
-    return ColumnKind::text;
-}
 
 std::uint32_t parse_oid(const std::string& text) {
     std::uint32_t oid = 0;
@@ -42,14 +35,27 @@ std::string decode_hex_bytea(const std::string& text) {
 std::vector<TableShape> read_table_shapes(pg::Connection& conn) {
     auto res = conn.query(sql::table_shapes(conn.server_major()));
     std::vector<TableShape> shapes;
+    std::vector<std::vector<std::uint32_t>> types;  // per shape, per column
     for (int i = 0; i < res.rows(); ++i) {
         TableKey key{res.get(i, 1), res.get(i, 2)};
-        if (shapes.empty() || shapes.back().table != key)
+        if (shapes.empty() || shapes.back().table != key) {
             shapes.push_back({key, parse_oid(res.get(i, 0)), {}, {}});
+            types.emplace_back();
+        }
         if (res.is_null(i, 3)) continue;
         shapes.back().columns.push_back(res.get(i, 3));
-        shapes.back().kinds.push_back(kind_from_catalog(res.get(i, 4)));
+        shapes.back().kinds.push_back(ColumnKind::from_name(res.get(i, 4)));
+        types.back().push_back(parse_oid(res.get(i, 5)));
     }
+    // What the SQL left as text may still carry floats: domains of domains, arrays of domains,
+    // composites, ranges, geometric types.
+    std::vector<std::uint32_t> all_types;
+    for (const auto& t : types) all_types.insert(all_types.end(), t.begin(), t.end());
+    TypeTree tree = read_type_tree(conn, all_types);
+    for (size_t s = 0; s < shapes.size(); ++s)
+        for (size_t c = 0; c < shapes[s].kinds.size(); ++c)
+            if (shapes[s].kinds[c] == ColumnKind::text)
+                shapes[s].kinds[c] = tree.kind_of(types[s][c]);
     std::sort(shapes.begin(), shapes.end(),
               [](const TableShape& a, const TableShape& b) { return a.table < b.table; });
     return shapes;

@@ -17,6 +17,7 @@
 #include "pgmigrate/pg/quote.hpp"
 #include "pgmigrate/pipeline/context.hpp"
 #include "pgmigrate/pipeline/databases.hpp"
+#include "pgmigrate/pipeline/report.hpp"
 #include "pgmigrate/process/pg_tools.hpp"
 #include "pgmigrate/util/cancel.hpp"
 #include "pgmigrate/util/text.hpp"
@@ -128,57 +129,124 @@ DatabaseResult verify_database(const pipeline::Config& config, const process::Cl
     return result;
 }
 
-}  // namespace
+// The report's "verify" section and its databases[] entries (through the progress board, as a
+// migration run records them).
+class VerifyRecord {
+  public:
+    VerifyRecord(pipeline::Report& report, pipeline::Context& ctx) : report_(report), ctx_(ctx) {
+        section() = {{"level", pipeline::verify_level_name(ctx.options.verify_level)},
+                     {"equal", nullptr},
+                     {"roles", nullptr},
+                     {"databases", nlohmann::json::array()}};
+    }
 
-ExitCode run_verify(const pipeline::Config& config) {
+    void roles(const SchemaDiff& diff) {
+        section()["roles"] = {{"equal", diff.ok()}, {"differences", diff.differences}};
+    }
+
+    void start(const pipeline::SourceDatabase& db) {
+        ctx_.progress.add(db);
+        ctx_.progress.enter(db.name, pipeline::Phase::verifying);
+    }
+
+    void finish(const DatabaseResult& result, const std::vector<std::string>& differences) {
+        if (!result.missing_on_target)
+            ctx_.progress.record_verification(result.db, as_verify_report(result.data), false);
+        bool ok = differences.empty();
+        ctx_.progress.update(result.db, [&](pipeline::DatabaseProgress& p) {
+            p.verified = ok;
+            if (!ok)
+                p.error = differences.size() == 1
+                              ? differences.front()
+                              : fmt::format("{} differences, the first: {}", differences.size(),
+                                            differences.front());
+        });
+        ctx_.progress.enter(result.db, ok ? pipeline::Phase::complete : pipeline::Phase::failed);
+        section()["databases"].push_back({{"name", result.db},
+                                          {"equal", ok},
+                                          {"missing_on_target", result.missing_on_target},
+                                          {"differences", differences},
+                                          {"notes", result.schema.notes}});
+    }
+
+    void done(bool equal) { section()["equal"] = equal; }
+
+  private:
+    nlohmann::json& section() { return report_.section("verify"); }
+
+    pipeline::Report& report_;
+    pipeline::Context& ctx_;
+};
+
+ExitCode verify_all(const pipeline::Config& config, pipeline::Report& report) {
     pg::wait_for_server(config.from, config.wait_for_servers);
     pg::wait_for_server(config.to, config.wait_for_servers);
     auto source_facts = pipeline::inspect_server(config.from);
     auto target_facts = pipeline::inspect_server(config.to);
+    report.set_server(pg::Side::source, source_facts.major, source_facts.version_text);
+    report.set_server(pg::Side::target, target_facts.major, target_facts.version_text);
     auto tools =
         process::select_client_tools(config.pg_bin_dir, source_facts.major, target_facts.major);
     spdlog::info("client tools: {}", tools.reason);
     pipeline::Context ctx(config, tools);
-    std::vector<std::string> dbs;
-    for (const auto& d : pipeline::discover_databases(ctx))  // the run's own selection
-        if (d.migrated()) dbs.push_back(d.name);
+    ctx.source_major = source_facts.major;
+    ctx.target_major = target_facts.major;
+    ctx.source_version = source_facts.version_text;
+    ctx.target_version = target_facts.version_text;
+    pipeline::ReportCapture capture(report, ctx);  // the board's last state, also on an error
+    VerifyRecord record(report, ctx);
+    std::vector<pipeline::SourceDatabase> dbs;
+    std::vector<std::string> names;
+    for (const auto& d : pipeline::discover_databases(ctx)) {  // the run's own selection
+        if (!d.migrated()) {
+            ctx.progress.add(d);  // listed in the report's skipped_databases, with the reason
+            continue;
+        }
+        dbs.push_back(d);
+        names.push_back(d.name);
+    }
     spdlog::info("verifying {} database(s) at the {} level: {}", dbs.size(),
-                 pipeline::verify_level_name(config.verify_level), fmt::join(dbs, ", "));
+                 pipeline::verify_level_name(config.verify_level), fmt::join(names, ", "));
 
-    std::vector<std::string> report;
+    std::vector<std::string> lines;
     SchemaDiff roles;
     if (config.verify_level == Level::checksums) {
         auto src = pg::Connection::open(config.from, config.from.dbname);
         auto dst = pg::Connection::open(config.to, config.to.dbname);
         roles = compare_roles(src, dst);
-        for (const auto& d : roles.differences) report.push_back("roles: " + d);
+        record.roles(roles);
+        for (const auto& d : roles.differences) lines.push_back("roles: " + d);
     }
     int failed = 0;
     for (const auto& db : dbs) {
         cancel::throw_if_requested();
-        auto result = verify_database(config, tools, db);
+        record.start(db);
+        auto result = verify_database(config, tools, db.name);
+        std::vector<std::string> differences;
         if (result.missing_on_target) {
-            report.push_back(fmt::format("database \"{}\": missing on the target", db));
-            ++failed;
-            continue;
+            differences.push_back("missing on the target");
+        } else {
+            spdlog::info("database \"{}\":\n{}", db.name, render_comparison(result.data));
+            for (const auto& note : result.schema.notes)
+                spdlog::info("database \"{}\": note: {}", db.name, note);
+            differences = result.data.differences();
+            differences.insert(differences.end(), result.schema.differences.begin(),
+                               result.schema.differences.end());
         }
-        spdlog::info("database \"{}\":\n{}", db, render_comparison(result.data));
-        for (const auto& note : result.schema.notes)
-            spdlog::info("database \"{}\": note: {}", db, note);
-        if (result.ok()) {
-            spdlog::info("database \"{}\": equal ({} tables, {} rows{})", db,
+        record.finish(result, differences);
+        if (differences.empty()) {
+            spdlog::info("database \"{}\": equal ({} tables, {} rows{})", db.name,
                          result.data.tables.size(), result.data.rows_verified,
                          config.verify_level == Level::checksums ? ", checksums and schema"
                                                                  : ", row counts");
             continue;
         }
         ++failed;
-        for (const auto& d : result.data.differences())
-            report.push_back(fmt::format("database \"{}\": {}", db, d));
-        for (const auto& d : result.schema.differences)
-            report.push_back(fmt::format("database \"{}\": {}", db, d));
+        for (const auto& d : differences)
+            lines.push_back(fmt::format("database \"{}\": {}", db.name, d));
     }
-    if (report.empty()) {
+    record.done(lines.empty());
+    if (lines.empty()) {
         std::cout << fmt::format(
             "verified: {} database(s) equal ({})\n", dbs.size(),
             config.verify_level == Level::checksums ? "checksums + schema" : "row counts");
@@ -186,8 +254,16 @@ ExitCode run_verify(const pipeline::Config& config) {
     }
     std::cout << fmt::format("NOT equal: {} of {} database(s) differ{}\n", failed, dbs.size(),
                              roles.ok() ? "" : ", roles differ");
-    for (const auto& line : report) std::cout << "  " << line << "\n";
+    for (const auto& line : lines) std::cout << "  " << line << "\n";
     return ExitCode::migration_failed;
+}
+
+}  // namespace
+
+// --report is written on every way out, as for a migration run.
+ExitCode run_verify(const pipeline::Config& config) {
+    pipeline::Report report(config);
+    return report.run([&] { return verify_all(config, report); });
 }
 
 }  // namespace pgmigrate::verify

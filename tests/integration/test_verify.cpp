@@ -13,6 +13,7 @@
 #include "pgmigrate/verify/dump_figures.hpp"
 #include "pgmigrate/verify/server_figures.hpp"
 #include "pgmigrate/verify/session.hpp"
+#include "report_check.hpp"
 #include "scenario.hpp"
 
 using namespace pgtest;
@@ -75,6 +76,39 @@ CREATE TABLE empty_one (x int);
            kTypedDb);
 }
 
+// Floats inside arrays, domains, composites, ranges and geometric types: a source before 12
+// prints them with 17 digits, a newer target with the shortest exact text. Arrays of domains
+// exist from 11 on.
+void add_float_structures(const PgServer& s, int server_major) {
+    std::string domain_array = server_major >= 11 ? ", ad f8_again[]" : "";
+    s.exec(R"SQL(
+CREATE DOMAIN f8 AS double precision;
+CREATE DOMAIN f8_again AS f8;
+CREATE DOMAIN f8_list AS double precision[];
+CREATE TYPE pair AS (label text, v float8, vs real[]);
+CREATE TYPE floatrange AS RANGE (subtype = float8);
+CREATE TABLE floaty (id int PRIMARY KEY, fa float8[], ra real[], dl f8_list, dd f8_again,
+    c pair, ca pair[], r floatrange, p point, bx box[])SQL" +
+               domain_array + R"SQL();
+INSERT INTO floaty (id, fa, ra, dl, dd, c, ca, r, p, bx) VALUES
+ (1, '{0.1,0.3333333333333333,1e-310,NaN,-0,Infinity,-Infinity,NULL}', '{0.1,1e-45,-0,NaN}',
+  '{{0.1,0.2},{NULL,1e308}}', 0.1, '("a, \"b\"",0.1,"{0.2,NULL}")',
+  ARRAY['(x,0.3,{0.4})'::pair, NULL], '[0.1,0.3333333333333333)', '(0.1,-0)',
+  '{(1,1),(0.1,0.2);(2,2),(1,1)}'),
+ (2, '[0:1]={0.7,NaN}', '{}', NULL, '-0', '(,,)', '{}', 'empty', '(NaN,Infinity)', NULL),
+ (3, '{{1e-300,2},{3,4}}', NULL, '{}', 'NaN', NULL, NULL, '(,-0.1]', NULL, '{}');
+INSERT INTO floaty (id, fa, ra, dl, dd, c, ca, r, p, bx)
+SELECT g, ARRAY[g / 3.0, 1.0 / g]::float8[], ARRAY[g / 7.0]::real[], ARRAY[g / 9.0]::f8_list,
+       g / 11.0, ROW('r' || g, g / 13.0, ARRAY[g / 17.0]::real[])::pair,
+       ARRAY[ROW('s', g / 23.0, NULL)::pair], floatrange(g / 19.0, g / 3.0),
+       point(g / 3.0, g / 7.0), ARRAY[box(point(g / 3.0, 0), point(1, g / 7.0))]
+  FROM generate_series(4, 300) g;
+)SQL",
+           kTypedDb);
+    if (server_major >= 11)
+        s.exec("UPDATE floaty SET ad = ARRAY[(id / 3.0)::f8_again, NULL, 'Infinity']", kTypedDb);
+}
+
 MigrateRun verify_run(const PgServer& source, const PgServer& target, const fs::path& home,
                       const std::string& level, std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {"verify", "--verify", level};
@@ -115,6 +149,68 @@ TEST_CASE("a clean migration verifies at both levels; each corruption is found a
         CHECK(v.exit_code == 0);
         CHECK(v.contains("verified: "));
     }
+    // verify --report: every database and table with its result and the level, as a run's
+    // report has them; a changed table is a difference there too.
+    {
+        auto report = pair.home.path() / "verify-report.json";
+        auto find = [](const nlohmann::json& list, const std::string& key,
+                       const std::string& value) -> const nlohmann::json& {
+            for (const auto& item : list)
+                if (item.at(key) == value) return item;
+            FAIL("no " << key << " " << value << " in " << list.dump());
+            throw std::logic_error("unreachable");
+        };
+        auto table_of = [&](const nlohmann::json& db, const std::string& name) {
+            return find(db.at("verification").at("tables"), "table", name);
+        };
+        auto clean = verify_run(pair.source, pair.target, pair.home.path(), "checksums",
+                                {"--report", report.string()});
+        INFO(clean.output);
+        REQUIRE(clean.exit_code == 0);
+        auto doc = check_report(report, "success", 0);
+        CHECK(doc.at("command") == "verify");
+        CHECK(doc.at("verify").at("level") == "checksums");
+        CHECK(doc.at("verify").at("equal") == true);
+        CHECK(doc.at("verify").at("roles").at("equal") == true);
+        CHECK(doc.at("totals").at("databases") == doc.at("verify").at("databases").size());
+        CHECK(doc.at("servers").at("source").at("major") == pair.source.major());
+        for (const auto& db : doc.at("databases")) {
+            INFO("database " << db.at("name"));
+            CHECK(db.at("status") == "complete");
+            CHECK(db.at("verification").at("level") == "checksums");
+            CHECK(db.at("verification").at("regular_ok") == true);
+            CHECK(find(doc.at("verify").at("databases"), "name", db.at("name")).at("equal") ==
+                  true);
+        }
+        const auto& typed = find(doc.at("databases"), "name", kTypedDb);
+        CHECK(table_of(typed, "typed").at("status") == "ok");
+        CHECK(table_of(typed, "typed").at("source_rows") == 400);
+        CHECK(table_of(typed, "typed").at("target_rows") == 400);
+        CHECK(table_of(typed, "empty_one").at("status") == "ok");
+
+        pair.target.exec("UPDATE typed SET txt = 'onE' WHERE id = 1", kTypedDb);
+        auto changed = verify_run(pair.source, pair.target, pair.home.path(), "checksums",
+                                  {"--report", report.string()});
+        pair.target.exec("UPDATE typed SET txt = 'one' WHERE id = 1", kTypedDb);
+        INFO(changed.output);
+        REQUIRE(changed.exit_code == 1);
+        doc = check_report(report, "failed", 1);
+        CHECK(doc.at("verify").at("equal") == false);
+        const auto& broken = find(doc.at("databases"), "name", kTypedDb);
+        CHECK(broken.at("status") == "failed");
+        CHECK(broken.at("verification").at("regular_ok") == false);
+        CHECK(table_of(broken, "typed").at("status") == "mismatch");
+        CHECK(table_of(broken, "counter").at("status") == "ok");
+        CHECK(broken.at("error").get<std::string>().find("public.typed: CHECKSUM MISMATCH") !=
+              std::string::npos);
+        const auto& section = find(doc.at("verify").at("databases"), "name", kTypedDb);
+        CHECK(section.at("equal") == false);
+        CHECK(section.at("differences").dump().find("public.typed: CHECKSUM MISMATCH") !=
+              std::string::npos);
+        for (const auto& db : doc.at("databases"))
+            if (db.at("name") != kTypedDb) CHECK(db.at("status") == "complete");
+    }
+
     // A LATIN1 database: the dump's bytes and the target's COPY are both in its encoding.
     {
         TempDir dir("pgm-vlatin");
@@ -252,15 +348,59 @@ void typed_across_majors(int source_major, int target_major) {
     REQUIRE(source.major() == source_major);
     REQUIRE(target.major() == target_major);
     add_typed_data(source, source_major);
+    add_float_structures(source, source_major);
     TempDir home("pgm-vtyped");
-    auto run = run_pg_migrate(source, target, home.path());
+    // The run's own verification hashes the dump's files (the source server's float text).
+    auto run =
+        run_pg_migrate(source, target, home.path(), {.extra_args = {"--verify", "checksums"}});
     INFO(run.output);
     REQUIRE(run.exit_code == 0);
+    CHECK(run.contains("verified: checksums + schema"));
     auto v = verify_run(source, target, home.path(), "checksums");
     INFO(v.output);
     CHECK(v.exit_code == 0);
     // typed_db, and the source's postgres and template1 carried into the target's own.
     CHECK(v.contains("verified: 3 database(s) equal (checksums + schema)"));
+
+    // The text differs between the sides when the source is older than 12: what makes a
+    // comparison by value necessary.
+    auto copy_text = [](const PgServer& s, const std::string& column) {
+        auto conn = s.connect(kTypedDb);
+        conn.execute("SET extra_float_digits = 3");
+        return conn.query("SELECT string_agg(" + column + "::text, ';' ORDER BY id) FROM floaty")
+            .get(0, 0);
+    };
+    for (const char* column : {"fa", "c", "r", "p"}) {
+        INFO("column " << column);
+        if (source_major < 12)
+            CHECK(copy_text(source, column) != copy_text(target, column));
+        else
+            CHECK(copy_text(source, column) == copy_text(target, column));
+    }
+    // One element, field or bound changed in its last bit on the target is found.
+    auto only_typed = std::vector<std::string>{"--include-database", kTypedDb};
+    for (const auto& [apply, revert] : std::vector<std::pair<std::string, std::string>>{
+             {"UPDATE floaty SET fa[2] = '0.33333333333333337' WHERE id = 1",
+              "UPDATE floaty SET fa[2] = '0.3333333333333333' WHERE id = 1"},
+             {"UPDATE floaty SET ra[1] = '0.100000009' WHERE id = 1",
+              "UPDATE floaty SET ra[1] = '0.1' WHERE id = 1"},
+             {"UPDATE floaty SET c.v = '0.10000000000000002' WHERE id = 1",
+              "UPDATE floaty SET c.v = '0.1' WHERE id = 1"},
+             {"UPDATE floaty SET r = '[0.1,0.33333333333333337)' WHERE id = 1",
+              "UPDATE floaty SET r = '[0.1,0.3333333333333333)' WHERE id = 1"},
+             {"UPDATE floaty SET p = '(0.1,0)' WHERE id = 1",
+              "UPDATE floaty SET p = '(0.1,-0)' WHERE id = 1"}}) {
+        INFO("corruption: " << apply);
+        target.exec(apply, kTypedDb);
+        auto changed = verify_run(source, target, home.path(), "checksums", only_typed);
+        INFO(changed.output);
+        CHECK(changed.exit_code == 1);
+        CHECK(changed.contains("public.floaty: CHECKSUM MISMATCH"));
+        target.exec(revert, kTypedDb);
+    }
+    auto reverted = verify_run(source, target, home.path(), "checksums", only_typed);
+    INFO(reverted.output);
+    CHECK(reverted.exit_code == 0);
 
     // The target read directly against figures from a dump of the source.
     TempDir dir("pgm-vtyped-dump");
@@ -285,6 +425,11 @@ void typed_across_majors(int source_major, int target_major) {
     CHECK(broken.contains("typed_txt_idx"));
 }
 }  // namespace
+
+TEST_CASE("typed data 10 -> 15 verifies with no false mismatch (17-digit floats on the source)") {
+    require_postgres();
+    typed_across_majors(10, 15);
+}
 
 TEST_CASE("typed data 12 -> 15 verifies with no false mismatch") {
     require_postgres();

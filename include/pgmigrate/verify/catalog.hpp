@@ -20,8 +20,28 @@ inline constexpr const char* kClientEncodingFromServer =
 // (not dropped, not generated) of every ordinary table whose data pg_dump copies (the tables of
 // pg/catalog.hpp kUserTables), in attnum order; a table without such columns has one row with
 // a NULL column. kind is 'float4', 'float8', 'float4[]', 'float8[]' (domains resolved to their
-// base type) or 'text'.
+// base type) or 'text'; the sixth column is the column's type oid, for the kinds type_tree.hpp
+// resolves (domains of domains, arrays of domains, composites, ranges, geometric types).
 std::string table_shapes(int server_major);
+
+// (oid, typtype, base type, array element or 0, delimiter, composite relation or 0, range
+// subtype or 0) of every domain, composite, range and array type: what a column type is made
+// of, down to the built-in types (pg_range: 9.2 and newer).
+inline constexpr const char* kTypeTree = R"SQL(
+SELECT t.oid, t.typtype, t.typbasetype,
+       CASE WHEN t.typlen = -1 THEN t.typelem ELSE 0 END, t.typdelim, t.typrelid,
+       COALESCE(r.rngsubtype, 0)
+  FROM pg_catalog.pg_type t
+  LEFT JOIN pg_catalog.pg_range r ON r.rngtypid = t.oid
+ WHERE t.typtype IN ('d', 'c', 'r') OR (t.typlen = -1 AND t.typelem <> 0))SQL";
+
+// (relation oid, type oid) of every field of the composite types whose relations are in $1
+// (an oid[] literal), in field order; dropped fields are not in a composite's text.
+inline constexpr const char* kCompositeFields = R"SQL(
+SELECT a.attrelid, a.atttypid
+  FROM pg_catalog.pg_attribute a
+ WHERE a.attrelid = ANY ($1::pg_catalog.oid[]) AND a.attnum > 0 AND NOT a.attisdropped
+ ORDER BY a.attrelid, a.attnum)SQL";
 
 // (schema, name) of every sequence that pg_dump dumps (not an extension member's).
 inline const std::string kSequences = std::string(R"SQL(

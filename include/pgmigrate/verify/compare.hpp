@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "pgmigrate/pipeline/counts.hpp"
 #include "pgmigrate/verify/figures.hpp"
 
 namespace pgmigrate::verify {
@@ -53,5 +54,8 @@ Comparison compare_figures(const Figures& source, const Figures& target,
 // The table for the log: table, source rows, target rows, checked (count/checksum), status;
 // then the sequences and large objects that differ.
 std::string render_comparison(const Comparison& comparison);
+
+// The comparison as the progress board and the report record it (rows per table, status).
+pipeline::VerifyReport as_verify_report(const Comparison& comparison);
 
 }  // namespace pgmigrate::verify

@@ -1,22 +1,16 @@
 #pragma once
 // The order-independent digest of a table's rows as COPY text: each row line is normalised,
 // hashed with XXH3-128 and the hashes are added (mod 2^128), so row order does not matter and
-// a duplicated row counts twice. Floats are compared by value, everything else by text.
+// a duplicated row counts twice. Floats (also inside arrays, composites, ranges and the
+// geometric types) are compared by value, everything else by text (column_kind.hpp).
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace pgmigrate::verify {
+#include "pgmigrate/verify/column_kind.hpp"
 
-// How a column's COPY text is normalised before hashing.
-enum class ColumnKind : std::uint8_t {
-    text,          // compared byte for byte
-    float4,        // real: parsed as float, hashed by its bits
-    float8,        // double precision: parsed as double, hashed by its bits
-    float4_array,  // real[] (any dimensions): each element as float4
-    float8_array,  // double precision[]: each element as float8
-};
+namespace pgmigrate::verify {
 
 // A 128-bit sum of row hashes.
 struct Digest {
@@ -37,7 +31,12 @@ std::string normalise_float4(std::string_view text);
 std::string normalise_float8(std::string_view text);
 // An array literal of floats ("{0.1,NaN,NULL}", "{{1,2},{3,4}}", "[0:1]={1,2}") with every
 // element normalised as above and the structure kept.
-std::string normalise_float_array(std::string_view text, ColumnKind element_kind);
+std::string normalise_float_array(std::string_view text, const ColumnKind& element_kind);
+// A geometric value ("(0.1,2)", "<(1,2),3>", "[(0,0),(1,1)]") with every number as a float8.
+std::string normalise_geometric(std::string_view text);
+// One COPY field (not \N) of `kind` in canonical form: floats by value wherever they are,
+// every other value as its COPY text; a literal that is not of its kind is returned unchanged.
+std::string normalise_field(std::string_view text, const ColumnKind& kind);
 
 // Feeds COPY text lines (without the newline) of one table and accumulates count and digest.
 class RowDigester {
