@@ -70,12 +70,16 @@ void Connection::fail(const std::string& what, const std::string& sql, PGresult*
                   sqlstate);
 }
 
-void Connection::cancel_and_drain() {
+void Connection::send_cancel() {
     if (PGcancel* cancel = PQgetCancel(conn_.get())) {
         char err[256];
         PQcancel(cancel, err, sizeof err);
         PQfreeCancel(cancel);
     }
+}
+
+void Connection::cancel_and_drain() {
+    send_cancel();
     // Drain for a bounded time; if the server does not answer the connection is unusable.
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (std::chrono::steady_clock::now() < deadline) {
@@ -91,25 +95,27 @@ void Connection::cancel_and_drain() {
     broken_ = true;
 }
 
+void Connection::wait_once(std::chrono::steady_clock::time_point deadline, const char* what,
+                           const std::string& sql, void (Connection::*abandon)()) {
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline || cancel::requested()) {
+        (this->*abandon)();
+        if (cancel::requested()) throw Cancelled();
+        throw PgError(endpoint_->failure_code(),
+                      fmt::format("{} timed out on {} ({})", what, endpoint_->describe(database_),
+                                  first_line(sql)),
+                      "57014");
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+    pollfd pfd{PQsocket(conn_.get()), POLLIN, 0};
+    ::poll(&pfd, 1, static_cast<int>(std::min<long long>(left.count(), 250)));
+    if (PQconsumeInput(conn_.get()) == 0) fail(what, sql, nullptr);
+}
+
 void Connection::wait_for_result(std::chrono::steady_clock::time_point deadline,
                                  const std::string& sql) {
-    while (true) {
-        if (PQconsumeInput(conn_.get()) == 0) fail("query", sql, nullptr);
-        if (!PQisBusy(conn_.get())) return;
-        auto now = std::chrono::steady_clock::now();
-        if (now >= deadline || cancel::requested()) {
-            cancel_and_drain();
-            if (cancel::requested()) throw Cancelled();
-            throw PgError(endpoint_->failure_code(),
-                          fmt::format("query timed out on {} ({})", endpoint_->describe(database_),
-                                      first_line(sql)),
-                          "57014");
-        }
-        auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
-        int wait_ms = static_cast<int>(std::min<long long>(wait.count(), 250));
-        pollfd pfd{PQsocket(conn_.get()), POLLIN, 0};
-        ::poll(&pfd, 1, wait_ms);
-    }
+    if (PQconsumeInput(conn_.get()) == 0) fail("query", sql, nullptr);
+    while (PQisBusy(conn_.get())) wait_once(deadline, "query", sql, &Connection::cancel_and_drain);
 }
 
 Result Connection::query(const std::string& sql, const std::vector<std::string>& params,
@@ -165,11 +171,7 @@ std::string Connection::server_version_text() const {
 }
 
 void Connection::abandon_copy_out() {
-    if (PGcancel* cancel = PQgetCancel(conn_.get())) {
-        char err[256];
-        PQcancel(cancel, err, sizeof err);
-        PQfreeCancel(cancel);
-    }
+    send_cancel();
     // Whether the COPY has started or not: results are read (and COPY rows dropped) until the
     // server ends the statement with the cancel error, for a bounded time.
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -209,23 +211,7 @@ void Connection::copy_out(const std::string& sql,
     cancel::throw_if_requested();
     if (PQsendQuery(conn_.get(), sql.c_str()) == 0) fail("COPY", sql, nullptr);
     auto deadline = std::chrono::steady_clock::now() + timeout;
-    // Waits for the server without blocking past the deadline or a cancellation; false when
-    // it is time to give up (the COPY is then abandoned and the reason thrown).
-    auto wait_or_give_up = [&] {
-        auto now = std::chrono::steady_clock::now();
-        if (now >= deadline || cancel::requested()) {
-            abandon_copy_out();
-            if (cancel::requested()) throw Cancelled();
-            throw PgError(endpoint_->failure_code(),
-                          fmt::format("COPY timed out on {} ({})", endpoint_->describe(database_),
-                                      first_line(sql)),
-                          "57014");
-        }
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
-        pollfd pfd{PQsocket(conn_.get()), POLLIN, 0};
-        ::poll(&pfd, 1, static_cast<int>(std::min<long long>(left.count(), 250)));
-        if (PQconsumeInput(conn_.get()) == 0) fail("COPY", sql, nullptr);
-    };
+    auto wait_or_give_up = [&] { wait_once(deadline, "COPY", sql, &Connection::abandon_copy_out); };
     while (PQisBusy(conn_.get())) wait_or_give_up();
     PGresult* start = PQgetResult(conn_.get());
     if (!start || PQresultStatus(start) != PGRES_COPY_OUT) {

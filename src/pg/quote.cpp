@@ -1,5 +1,9 @@
 #include "pgmigrate/pg/quote.hpp"
 
+#include <cctype>
+
+#include "pgmigrate/util/text.hpp"
+
 namespace pgmigrate::pg {
 
 std::string quote_ident(std::string_view name) {
@@ -32,6 +36,32 @@ std::string conninfo_value(std::string_view value) {
         out += c;
     }
     return out + "'";
+}
+
+bool is_identifier_char(char c) {
+    auto u = static_cast<unsigned char>(c);
+    return std::isalnum(u) || c == '_' || c == '$' || u >= 0x80;
+}
+
+std::optional<std::string> read_identifier(std::string_view text, size_t& pos) {
+    std::string name;
+    if (pos < text.size() && text[pos] == '"') {
+        for (size_t i = pos + 1; i < text.size(); ++i) {
+            if (text[i] != '"') {
+                name += text[i];
+            } else if (i + 1 < text.size() && text[i + 1] == '"') {
+                name += '"';
+                ++i;
+            } else {
+                pos = i + 1;
+                return name;
+            }
+        }
+        return std::nullopt;
+    }
+    while (pos < text.size() && is_identifier_char(text[pos])) name += text[pos++];
+    if (name.empty()) return std::nullopt;
+    return util::to_lower(name);
 }
 
 }  // namespace pgmigrate::pg

@@ -3,15 +3,11 @@
 #include <algorithm>
 #include <cctype>
 
+#include "pgmigrate/pg/quote.hpp"
 #include "pgmigrate/util/text.hpp"
 
 namespace pgmigrate::pg {
 namespace {
-
-bool is_ident_char(char c) {
-    auto u = static_cast<unsigned char>(c);
-    return std::isalnum(u) || c == '_' || c == '$' || u >= 0x80;
-}
 
 // At text[i] == '$': the dollar-quote tag ("$tag$" or "$$") or empty when it is not one.
 std::string_view dollar_tag(std::string_view text, size_t i) {
@@ -100,7 +96,7 @@ class ScriptSplitter {
         char q = text_[i_];
         if (q != '\'' && q != '"') return false;
         bool e_prefix = i_ > 0 && (text_[i_ - 1] == 'E' || text_[i_ - 1] == 'e') &&
-                        (i_ < 2 || !is_ident_char(text_[i_ - 2]));
+                        (i_ < 2 || !is_identifier_char(text_[i_ - 2]));
         bool escapes = q == '\'' && (e_prefix || !conforming_strings_);
         size_t j = i_ + 1;
         while (j < text_.size()) {
@@ -120,7 +116,7 @@ class ScriptSplitter {
 
     // $tag$ ... $tag$ (or $$ ... $$): everything up to the same tag is one literal.
     bool dollar_quoted() {
-        if (text_[i_] != '$' || (i_ > 0 && is_ident_char(text_[i_ - 1]))) return false;
+        if (text_[i_] != '$' || (i_ > 0 && is_identifier_char(text_[i_ - 1]))) return false;
         auto tag = dollar_tag(text_, i_);
         if (tag.empty()) return false;
         size_t end = text_.find(tag, i_ + tag.size());
@@ -163,30 +159,6 @@ class ScriptSplitter {
 
 std::vector<ScriptItem> split_script(std::string_view script) {
     return ScriptSplitter(script).split();
-}
-
-std::pair<std::string, size_t> read_identifier(std::string_view text) {
-    size_t i = 0;
-    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-    std::string name;
-    if (i < text.size() && text[i] == '"') {
-        ++i;
-        while (i < text.size()) {
-            if (text[i] == '"') {
-                if (i + 1 < text.size() && text[i + 1] == '"') {
-                    name += '"';
-                    i += 2;
-                    continue;
-                }
-                ++i;
-                break;
-            }
-            name += text[i++];
-        }
-        return {name, i};
-    }
-    while (i < text.size() && is_ident_char(text[i])) name += text[i++];
-    return {util::to_lower(name), i};
 }
 
 }  // namespace pgmigrate::pg

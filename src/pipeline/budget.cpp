@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "pgmigrate/pg/catalog.hpp"
 
@@ -32,17 +33,16 @@ std::string Budget::target_formula() const {
                        verify_concurrency, target_peak());
 }
 
-Budget budget_for(const Config& config) {
-    Budget b;
-    b.dump_parallel = config.dump_parallel;
-    b.dump_jobs = config.dump_jobs;
-    b.restore_parallel = config.restore_parallel;
-    b.restore_jobs = config.restore_jobs;
-    b.verify_concurrency = config.verify_concurrency;
-    return b;
-}
-
 namespace {
+
+// The numbers a Budget takes from the Config and gives back, one list for both directions.
+constexpr std::pair<int Budget::*, int Config::*> kBudgetFields[] = {
+    {&Budget::dump_parallel, &Config::dump_parallel},
+    {&Budget::dump_jobs, &Config::dump_jobs},
+    {&Budget::restore_parallel, &Config::restore_parallel},
+    {&Budget::restore_jobs, &Config::restore_jobs},
+    {&Budget::verify_concurrency, &Config::verify_concurrency},
+};
 
 // Largest value v in [1, current] with fits(v), or 0 when even 1 does not fit.
 template <typename Fits>
@@ -102,8 +102,8 @@ Budget fit_budget(Budget b, const ServerLimits& source, const ServerLimits& targ
     }
     lower(b.verify_concurrency, vc, "--verify-concurrency", notes,
           "to leave connections for the dumps and restores");
-    fit_side(b.dump_parallel, b.dump_jobs, 2, b.pool_size(), source.available(),
-             "--dump-parallel", "--dump-jobs",
+    fit_side(b.dump_parallel, b.dump_jobs, 2, b.pool_size(), source.available(), "--dump-parallel",
+             "--dump-jobs",
              "to fit the source's " + std::to_string(source.available()) + " free connections",
              notes);
     fit_side(b.restore_parallel, b.restore_jobs, 1, b.pool_size(), target.available(),
@@ -113,12 +113,14 @@ Budget fit_budget(Budget b, const ServerLimits& source, const ServerLimits& targ
     return b;
 }
 
+Budget budget_for(const Config& config) {
+    Budget b;
+    for (auto [in_budget, in_config] : kBudgetFields) b.*in_budget = config.*in_config;
+    return b;
+}
+
 Config with_budget(Config config, const Budget& b) {
-    config.dump_parallel = b.dump_parallel;
-    config.dump_jobs = b.dump_jobs;
-    config.restore_parallel = b.restore_parallel;
-    config.restore_jobs = b.restore_jobs;
-    config.verify_concurrency = b.verify_concurrency;
+    for (auto [in_budget, in_config] : kBudgetFields) config.*in_config = b.*in_budget;
     return config;
 }
 

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "pgmigrate/pg/connection.hpp"
+#include "pgmigrate/pg/quote.hpp"
 #include "pgmigrate/pg/sql_script.hpp"
 #include "pgmigrate/pipeline/context.hpp"
 #include "pgmigrate/util/atomic_file.hpp"
@@ -42,8 +43,10 @@ std::optional<std::string> statement_role(const std::string& stmt) {
     std::string lower = util::to_lower(norm);
     for (const char* prefix : kRolePrefixes) {
         std::string_view p(prefix);
-        if (lower.compare(0, p.size(), p) == 0)
-            return pg::read_identifier(std::string_view(norm).substr(p.size())).first;
+        if (lower.compare(0, p.size(), p) == 0) {
+            size_t pos = p.size();
+            return pg::read_identifier(norm, pos);
+        }
     }
     return std::nullopt;
 }

@@ -43,11 +43,11 @@ void check_state_identity(Context& ctx) {
                                         "this run goes from {} to {}. Use another HOME for this "
                                         "pair, or --reset-state to forget the old state",
                                         ctx.state.migrate_dir().string(), src.address, dst.address,
-                                        ctx.source_identity.address,
-                                        ctx.target_identity.address));
-            spdlog::warn("--reset-state: forgetting the state of the migration from {} to {}; "
-                         "target databases it created there are left alone",
-                         src.address, dst.address);
+                                        ctx.source_identity.address, ctx.target_identity.address));
+            spdlog::warn(
+                "--reset-state: forgetting the state of the migration from {} to {}; "
+                "target databases it created there are left alone",
+                src.address, dst.address);
             ctx.state.forget_all();
         }
     }
@@ -63,8 +63,9 @@ void restart_requested(Context& ctx) {
         drop_recorded_database(ctx, marker);
     };
     if (ctx.options.reset_state) {
-        spdlog::warn("--reset-state: dropping the target databases pg-migrate created and "
-                     "forgetting all state");
+        spdlog::warn(
+            "--reset-state: dropping the target databases pg-migrate created and "
+            "forgetting all state");
         for (const auto& marker : ctx.state.created_markers()) drop_created(marker);
         ctx.state.forget_all();
         return;
@@ -150,14 +151,8 @@ ExitCode finish(Context& ctx, Clock::time_point started) {
     return ExitCode::ok;
 }
 
-ExitCode migrate(const Config& given, Report& report) {
-    auto started = Clock::now();
-    StateStore(given.state_home, given.dump_root).prepare();
-    RunLock lock(StateStore(given.state_home, given.dump_root).lock_file());
-    Preflight pre = run_preflight(given);
-    Context ctx(with_budget(given, pre.budget), pre.tools);
-    const Config& options = ctx.options;
-    ReportCapture capture(report, ctx);  // the board's last state, also when an error unwinds
+// What preflight found out that the rest of the run reads from the context.
+void adopt_preflight(Context& ctx, const Preflight& pre) {
     ctx.source_major = pre.source.major;
     ctx.target_major = pre.target.major;
     ctx.source_version = pre.source.version_text;
@@ -167,13 +162,11 @@ ExitCode migrate(const Config& given, Report& report) {
     ctx.compression_argument = pre.compression_argument;
     ctx.pool.set_limit(pg::Side::source, pre.budget.pool_size());
     ctx.pool.set_limit(pg::Side::target, pre.budget.pool_size());
+}
 
-    TargetSettings settings(ctx);
-    settings.restore_leftover();  // also with --disable-dst-optimizations: never leave them
-    log_wal_level_advice(ctx);
-    restart_requested(ctx);  // before the identity check: --reset-state may clear it
-    check_state_identity(ctx);
-
+// The source's databases that this run migrates; every database (skipped ones too, with their
+// reason) gets its line on the progress board.
+std::vector<SourceDatabase> databases_to_migrate(Context& ctx, const Preflight& pre) {
     std::vector<SourceDatabase> dbs;
     std::vector<std::string> names;
     for (auto& db : discover_databases(ctx)) {
@@ -190,19 +183,55 @@ ExitCode migrate(const Config& given, Report& report) {
                  names.empty() ? std::string("none") : fmt::format("{}", fmt::join(names, ", ")));
     for (const auto& p : ctx.delay_plan.unknown_databases(names))
         spdlog::warn("--delay-table-data {} names a database the source does not have", p);
-    prepare_dump_root(ctx, dbs);
+    return dbs;
+}
 
-    // Nothing to load when every database was restored (and delayed-loaded) by an earlier run;
-    // each is still verified again below.
-    bool all_loaded = !names.empty();
-    for (const auto& n : names) {
+// True when an earlier run restored (and delayed-loaded) every one of dbs: nothing is left to
+// load, so the target's settings need not change; each is still verified again.
+bool all_loaded_earlier(const Context& ctx, const std::vector<SourceDatabase>& dbs) {
+    if (dbs.empty()) return false;
+    for (const auto& db : dbs) {
+        const auto& n = db.name;
         bool delayed = ctx.state.has(n, Step::dumped) &&
                        !ctx.state.read_marker(n, Step::dumped)->at("details").at("delayed").empty();
-        all_loaded = all_loaded && ctx.state.has(n, Step::restored) &&
-                     (!delayed || ctx.state.has(n, Step::delayed_indexes_recreated));
+        if (!ctx.state.has(n, Step::restored) ||
+            (delayed && !ctx.state.has(n, Step::delayed_indexes_recreated)))
+            return false;
     }
-    if (all_loaded)
-        spdlog::info("every database was migrated by an earlier run; verifying them again");
+    spdlog::info("every database was migrated by an earlier run; verifying them again");
+    return true;
+}
+
+// One task (thread) per database, with the progress reporter running until all have ended.
+// Each target database is created by its own task right before its restore (under the restore
+// slot), so creating many databases overlaps the first dumps instead of delaying them.
+void run_database_tasks(Context& ctx, const std::vector<SourceDatabase>& dbs,
+                        Clock::time_point started) {
+    ProgressReporter reporter(ctx, started);
+    std::vector<std::thread> threads;
+    for (const auto& db : dbs) threads.emplace_back([&ctx, db] { DatabaseTask(ctx, db).run(); });
+    for (auto& t : threads) t.join();
+}
+
+ExitCode migrate(const Config& given, Report& report) {
+    auto started = Clock::now();
+    StateStore(given.state_home, given.dump_root).prepare();
+    RunLock lock(StateStore(given.state_home, given.dump_root).lock_file());
+    Preflight pre = run_preflight(given);
+    Context ctx(with_budget(given, pre.budget), pre.tools);
+    const Config& options = ctx.options;
+    ReportCapture capture(report, ctx);  // the board's last state, also when an error unwinds
+    adopt_preflight(ctx, pre);
+
+    TargetSettings settings(ctx);
+    settings.restore_leftover();  // also with --disable-dst-optimizations: never leave them
+    log_wal_level_advice(ctx);
+    restart_requested(ctx);  // before the identity check: --reset-state may clear it
+    check_state_identity(ctx);
+
+    std::vector<SourceDatabase> dbs = databases_to_migrate(ctx, pre);
+    prepare_dump_root(ctx, dbs);
+    bool all_loaded = all_loaded_earlier(ctx, dbs);
 
     struct SettingsGuard {
         TargetSettings& s;
@@ -217,15 +246,7 @@ ExitCode migrate(const Config& given, Report& report) {
     }
 
     if (options.migrate_globals && !globals_done(ctx)) migrate_globals(ctx);
-    // Each target database is created by its own task right before its restore (under the
-    // restore slot), so creating many databases overlaps the first dumps instead of delaying them.
-    {
-        ProgressReporter reporter(ctx, started);
-        std::vector<std::thread> threads;
-        for (const auto& db : dbs)
-            threads.emplace_back([&ctx, db] { DatabaseTask(ctx, db).run(); });
-        for (auto& t : threads) t.join();
-    }
+    run_database_tasks(ctx, dbs, started);
     if (guard.active) {
         guard.active = false;
         settings.restore();

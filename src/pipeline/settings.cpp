@@ -195,31 +195,27 @@ TargetMachine TargetSettings::read_machine() {
             return std::nullopt;
         }
     };
-    if (auto t = read("/proc/meminfo")) {
-        m.memory_bytes = parse_meminfo_total(*t);
-        m.memory_source = "/proc/meminfo";
-    }
-    if (auto t = read("/sys/fs/cgroup/memory.max")) {
-        auto limit = parse_cgroup_memory_max(*t);
-        if (limit && (!m.memory_bytes || *limit < *m.memory_bytes)) {
-            m.memory_bytes = limit;
-            m.memory_source = "cgroup memory.max";
+    // What the whole machine has, or its cgroup's limit (cgroup v2) when that is lower.
+    auto machine_or_cgroup = [&](auto& value, std::string& source, const char* machine_file,
+                                 auto parse_machine, const std::string& cgroup_file,
+                                 auto parse_cgroup) {
+        if (auto t = read(machine_file)) {
+            value = parse_machine(*t);
+            source = machine_file;
         }
-    }
-    if (!m.memory_bytes) {
-        m.memory_source = "guessed as 4 x shared_buffers";
-    }
-    if (auto t = read("/proc/cpuinfo")) {
-        m.cores = parse_cpuinfo_cores(*t);
-        m.cores_source = "/proc/cpuinfo";
-    }
-    if (auto t = read("/sys/fs/cgroup/cpu.max")) {
-        auto quota = parse_cgroup_cpu_max(*t);
-        if (quota && (!m.cores || *quota < *m.cores)) {
-            m.cores = quota;
-            m.cores_source = "cgroup cpu.max";
+        if (auto t = read("/sys/fs/cgroup/" + cgroup_file)) {
+            auto limit = parse_cgroup(*t);
+            if (limit && (!value || *limit < *value)) {
+                value = limit;
+                source = "cgroup " + cgroup_file;
+            }
         }
-    }
+    };
+    machine_or_cgroup(m.memory_bytes, m.memory_source, "/proc/meminfo", parse_meminfo_total,
+                      "memory.max", parse_cgroup_memory_max);
+    if (!m.memory_bytes) m.memory_source = "guessed as 4 x shared_buffers";
+    machine_or_cgroup(m.cores, m.cores_source, "/proc/cpuinfo", parse_cpuinfo_cores, "cpu.max",
+                      parse_cgroup_cpu_max);
     return m;
 }
 

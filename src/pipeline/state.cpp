@@ -17,7 +17,13 @@ namespace fs = std::filesystem;
 
 namespace {
 constexpr const char* kStepFormat = "pg-migrate-step/1";
+
+void throw_if_not_removed(const fs::path& path, const std::error_code& ec) {
+    if (ec)
+        throw Error(ExitCode::local,
+                    fmt::format("cannot remove {}: {}", path.string(), ec.message()));
 }
+}  // namespace
 
 StateStore::StateStore(const fs::path& home, const fs::path& dump_root)
     : migrate_dir_(home / "pg_migrate_state"),
@@ -186,17 +192,13 @@ void StateStore::write_json(const fs::path& path, const std::string& format,
 void StateStore::remove_tree(const fs::path& path) const {
     std::error_code ec;
     fs::remove_all(path, ec);
-    if (ec)
-        throw Error(ExitCode::local,
-                    fmt::format("cannot remove {}: {}", path.string(), ec.message()));
+    throw_if_not_removed(path, ec);
 }
 
 void StateStore::remove(const fs::path& path) const {
     std::error_code ec;
     fs::remove(path, ec);
-    if (ec)
-        throw Error(ExitCode::local,
-                    fmt::format("cannot remove {}: {}", path.string(), ec.message()));
+    throw_if_not_removed(path, ec);
 }
 
 RunLock::RunLock(const fs::path& path)

@@ -19,6 +19,7 @@
 #include <regex>
 #include <thread>
 
+#include "pgmigrate/pg/quote.hpp"
 #include "pgmigrate/process/child.hpp"
 #include "pgmigrate/util/cancel.hpp"
 #include "pgmigrate/util/text.hpp"
@@ -235,30 +236,6 @@ class TemporaryFile {
     fs::path path_;
 };
 
-// Parses a quoted or plain identifier at text[pos], advancing pos.
-std::optional<std::string> parse_identifier(std::string_view text, size_t& pos) {
-    std::string out;
-    if (pos < text.size() && text[pos] == '"') {
-        ++pos;
-        while (pos < text.size()) {
-            if (text[pos] == '"') {
-                if (pos + 1 < text.size() && text[pos + 1] == '"') {
-                    out.push_back('"');
-                    pos += 2;
-                    continue;
-                }
-                ++pos;
-                return out;
-            }
-            out.push_back(text[pos++]);
-        }
-        return std::nullopt;
-    }
-    while (pos < text.size() && text[pos] != '.') out.push_back(text[pos++]);
-    if (out.empty()) return std::nullopt;
-    return out;
-}
-
 LargeObjectFigures dump_large_objects(const fs::path& dump_dir) {
     LargeObjectFigures figures;
     // pg_dump up to 16 writes one blobs.toc; 17 and newer one blobs_<dumpId>.toc per batch.
@@ -411,10 +388,10 @@ std::vector<std::pair<const TableShape*, int>> match_table_data(
 
 std::optional<TableKey> parse_qualified_name(std::string_view text) {
     size_t pos = 0;
-    auto schema = parse_identifier(text, pos);
+    auto schema = pg::read_identifier(text, pos);
     if (!schema || pos >= text.size() || text[pos] != '.') return std::nullopt;
     ++pos;
-    auto name = parse_identifier(text, pos);
+    auto name = pg::read_identifier(text, pos);
     if (!name || pos != text.size()) return std::nullopt;
     return TableKey{*schema, *name};
 }

@@ -82,7 +82,13 @@ class Connection {
   private:
     Connection(std::unique_ptr<PGconn, void (*)(PGconn*)> conn, const Endpoint& endpoint,
                std::string database);
+    // One wait for the server: past the deadline or on a cancellation it gives up (`abandon`
+    // ends the statement, then the reason is thrown: Cancelled or "<what> timed out"); otherwise
+    // it polls for at most 250 ms and reads what arrived.
+    void wait_once(std::chrono::steady_clock::time_point deadline, const char* what,
+                   const std::string& sql, void (Connection::*abandon)());
     void wait_for_result(std::chrono::steady_clock::time_point deadline, const std::string& sql);
+    void send_cancel();
     void cancel_and_drain();
     void abandon_copy_out();
     [[noreturn]] void fail(const std::string& what, const std::string& sql, PGresult* res);

@@ -14,8 +14,4 @@ struct ScriptItem {
 
 std::vector<ScriptItem> split_script(std::string_view script);
 
-// Reads one SQL identifier at the start of text (after spaces): "quoted ""name""" or a bare
-// word (folded to lower case, as the server does). Returns the name and how much was consumed.
-std::pair<std::string, size_t> read_identifier(std::string_view text);
-
 }  // namespace pgmigrate::pg

@@ -77,9 +77,3 @@ TEST_CASE("a semicolon inside a quoted identifier does not end the statement") {
           List{"CREATE ROLE \"a;b\"\"c;\"", "ALTER ROLE \"a;b\"\"c;\" LOGIN"});
     CHECK(statements(";;\n ; SELECT 1") == List{"SELECT 1"});
 }
-
-TEST_CASE("read_identifier reads quoted and bare names") {
-    CHECK(read_identifier(" \"Mixed \"\"Q\"\"\" WITH").first == "Mixed \"Q\"");
-    CHECK(read_identifier("Postgres WITH").first == "postgres");
-    CHECK(read_identifier("app_user;").first == "app_user");
-}
