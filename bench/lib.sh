@@ -10,11 +10,13 @@ free_port() {
 }
 
 STARTED_SERVERS=()
+declare -A SERVER_BIN=()   # data dir -> the bin dir of its major, when not $PGBIN
+server_bin() { echo "${SERVER_BIN[$1]:-$PGBIN}"; }
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
     for d in "${STARTED_SERVERS[@]}"; do
-        runuser -u postgres -- "$PGBIN/pg_ctl" -D "$d" -m immediate -w stop >/dev/null 2>&1
+        runuser -u postgres -- "$(server_bin "$d")/pg_ctl" -D "$d" -m immediate -w stop >/dev/null 2>&1
     done
     if [[ ${BENCH_KEEP:-0} == 1 ]]; then
         log "keeping $WORK (servers stopped)"
@@ -33,17 +35,18 @@ install_cleanup() {
 pg_start() {   # dir [server options]
     local dir=$1 port
     port=$(awk -F' = ' '$1 == "port" {print $2}' "$dir/postgresql.conf" | tail -1)
-    runuser -u postgres -- "$PGBIN/pg_ctl" -D "$dir" -l "$LOGDIR/server.$port.log" -w -t 120 \
+    runuser -u postgres -- "$(server_bin "$dir")/pg_ctl" -D "$dir" -l "$LOGDIR/server.$port.log" -w -t 120 \
         ${2:+-o "$2"} start >/dev/null || { tail -20 "$LOGDIR/server.$port.log" >&2; die "server on $port did not start"; }
 }
-pg_stop() { runuser -u postgres -- "$PGBIN/pg_ctl" -D "$1" -m fast -w -t 120 stop >/dev/null || die "cannot stop $1"; }
+pg_stop() { runuser -u postgres -- "$(server_bin "$1")/pg_ctl" -D "$1" -m fast -w -t 120 stop >/dev/null || die "cannot stop $1"; }
 
-start_server() {   # dir port password
+start_server() {   # dir port password [bin dir of another major than $PGBIN]
     local dir=$1 port=$2 pass=$3
+    [[ -n ${4:-} ]] && SERVER_BIN[$dir]=$4
     local pwfile=$WORK/pw.$port
     printf '%s\n' "$pass" >"$pwfile"; chown postgres "$pwfile"; chmod 600 "$pwfile"
     mkdir -p "$dir" "$WORK/sock"; chown postgres "$dir" "$WORK/sock"
-    runuser -u postgres -- "$PGBIN/initdb" -D "$dir" -U postgres --auth=scram-sha-256 \
+    runuser -u postgres -- "$(server_bin "$dir")/initdb" -D "$dir" -U postgres --auth=scram-sha-256 \
         --pwfile="$pwfile" -E UTF8 --locale=C.UTF-8 >"$LOGDIR/initdb.$port.log" 2>&1 \
         || { cat "$LOGDIR/initdb.$port.log" >&2; die "initdb failed"; }
     rm -f "$pwfile"
@@ -65,14 +68,14 @@ CONF
 # one password file (pgcopydb included, so no password is in an argv).
 SRC_PASS=bench-src-secret
 DST_PASS=bench-dst-secret
-start_pair() {
+start_pair() {   # [bin dir of the target's major, when not $PGBIN]
     local attempt
     for attempt in 1 2 3; do SRC_PORT=$(free_port); DST_PORT=$(free_port); [[ $SRC_PORT != "$DST_PORT" ]] && break; done
     SRC_DIR=$WORK/src-data; DST_DIR=$WORK/dst-data
     log "work dir $WORK, logs $LOGDIR"
     log "starting source on 127.0.0.1:$SRC_PORT and target on 127.0.0.1:$DST_PORT"
     start_server "$SRC_DIR" "$SRC_PORT" "$SRC_PASS"
-    start_server "$DST_DIR" "$DST_PORT" "$DST_PASS"
+    start_server "$DST_DIR" "$DST_PORT" "$DST_PASS" "${1:-}"
     export PGPASSFILE=$WORK/pgpass
     printf '127.0.0.1:%s:*:postgres:%s\n127.0.0.1:%s:*:postgres:%s\n' \
         "$SRC_PORT" "$SRC_PASS" "$DST_PORT" "$DST_PASS" >"$PGPASSFILE"

@@ -200,7 +200,9 @@ void add_behaviour_flags(CLI::App& app, pipeline::Config& o, RawFlags& raw) {
         ->check(CLI::IsMember({"counts", "checksums"}))
         ->capture_default_str();
     env_flag(app, "--no-analyze", raw.no_analyze,
-             "do not VACUUM (ANALYZE) the target's tables after loading them", kBehaviour);
+             "do not VACUUM (ANALYZE) the target's tables after loading them (with pg_dump 18+ "
+             "and an 18+ target: do not carry the planner statistics in the dump either)",
+             kBehaviour);
 }
 
 // Which databases, what state, and what the run reports.

@@ -17,6 +17,15 @@
 
 namespace pgmigrate::pipeline {
 
+bool statistics_in_dump(int tools_major, int target_major, bool analyze, bool fast_verify) {
+    return analyze && !fast_verify && tools_major >= 18 && target_major >= 18;
+}
+
+bool carries_statistics(const Context& ctx) {
+    return statistics_in_dump(ctx.tools.version.major, ctx.target_major, ctx.options.analyze,
+                              ctx.options.fast_verify);
+}
+
 void analyze_tables(Context& ctx, const std::string& db, const std::vector<TableKey>& tables) {
     if (tables.empty()) return;
     cancel::throw_if_requested();

@@ -31,7 +31,8 @@ nlohmann::json tables_to_json(const std::vector<TableKey>& tables) {
 
 std::vector<TableKey> tables_from_json(const nlohmann::json& doc) {
     std::vector<TableKey> out;
-    for (const auto& t : doc) out.push_back({t.at(0).get<std::string>(), t.at(1).get<std::string>()});
+    for (const auto& t : doc)
+        out.push_back({t.at(0).get<std::string>(), t.at(1).get<std::string>()});
     return out;
 }
 
@@ -163,19 +164,20 @@ void DatabaseTask::plan() {
             for (const auto& t : wanted)
                 if (!delayed_.count(t)) now_delayed.insert(t);
             if (!now_loaded.empty())
-                spdlog::info("[{}] --delay-table-data changed since the dump, which left out the "
-                             "data of {}: it loads in the delayed phase now",
-                             db_, names(now_loaded));
+                spdlog::info(
+                    "[{}] --delay-table-data changed since the dump, which left out the "
+                    "data of {}: it loads in the delayed phase now",
+                    db_, names(now_loaded));
             if (!now_delayed.empty())
-                spdlog::info("[{}] {} now match --delay-table-data, but the dump already holds "
-                             "their data: they load with the rest",
-                             db_, names(now_delayed));
+                spdlog::info(
+                    "[{}] {} now match --delay-table-data, but the dump already holds "
+                    "their data: they load with the rest",
+                    db_, names(now_delayed));
         }
     }
 }
 
-void DatabaseTask::mark(Step step, const std::map<Step, std::string>& builds_on,
-                        nlohmann::json d) {
+void DatabaseTask::mark(Step step, const std::map<Step, std::string>& builds_on, nlohmann::json d) {
     auto doc = make_marker(db_, step, inputs_, builds_on, std::move(d));
     ctx_.state.write_marker(db_, step, doc);
     markers_[step] = std::move(doc);
@@ -203,10 +205,12 @@ void DatabaseTask::run_regular() {
 void DatabaseTask::run_pg_dump(const fs::path& dir, const std::string& snapshot,
                                std::vector<std::string> extra_args) {
     ctx_.state.remove_tree(dir);  // a partial dump from an interrupted run
-    std::vector<std::string> args = {
-        "--format=directory", "--jobs=" + std::to_string(ctx_.options.dump_jobs),
-        "--compress=" + ctx_.compression_argument, "--snapshot=" + snapshot,
-        "--file=" + dir.string(), "--dbname=" + ctx_.options.from.child_conninfo(db_)};
+    std::vector<std::string> args = {"--format=directory",
+                                     "--jobs=" + std::to_string(ctx_.options.dump_jobs),
+                                     "--compress=" + ctx_.compression_argument,
+                                     "--snapshot=" + snapshot,
+                                     "--file=" + dir.string(),
+                                     "--dbname=" + ctx_.options.from.child_conninfo(db_)};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     auto cmd = ctx_.tool_command(ctx_.tools.pg_dump, ctx_.options.from, db_, std::move(args));
     cmd.environment.push_back(verify::pinned_pgoptions_environment());
@@ -252,6 +256,8 @@ void DatabaseTask::dump() {
     std::vector<std::string> args;
     for (const auto& t : delayed_)
         args.push_back("--exclude-table-data=" + pg::qualified_name(t.schema, t.name));
+    bool statistics = carries_statistics(ctx_);
+    if (statistics) args.push_back("--statistics");
     run_pg_dump(ctx_.state.dump_dir(db_), snapshot, std::move(args));
 
     conn.execute("COMMIT");
@@ -262,7 +268,8 @@ void DatabaseTask::dump() {
           {"definition", definition_to_json(definition)},
           {"shapes", shapes_to_json(shapes)},
           {"estimates", counts_to_json(db_, "estimate", estimates)},
-          {"changes", counts_to_json(db_, "changes", changes)}});
+          {"changes", counts_to_json(db_, "changes", changes)},
+          {"statistics", statistics}});
 }
 
 std::vector<verify::TableShape> DatabaseTask::shapes(bool delayed_phase) const {
@@ -286,8 +293,8 @@ verify::Figures DatabaseTask::source_figures(bool delayed_phase) {
     }
     ctx_.progress.enter(db_, Phase::source_counts);
     auto dir = delayed_phase ? ctx_.state.delayed_dump_dir(db_) : ctx_.state.dump_dir(db_);
-    auto figures = verify::figures_from_dump(dir, ctx_.tools.pg_restore, {}, shapes(delayed_phase),
-                                             level);
+    auto figures =
+        verify::figures_from_dump(dir, ctx_.tools.pg_restore, {}, shapes(delayed_phase), level);
     ctx_.state.write_json(file, format,
                           {{"database", db_},
                            {"dump_execution", execution(step)},
@@ -347,9 +354,15 @@ void DatabaseTask::restore() {
     std::vector<TableKey> loaded;
     for (const auto& t : tables_)
         if (!delayed_.count(t)) loaded.push_back(t);
-    analyze(loaded);
-    mark(Step::restored, {{Step::dumped, execution(Step::dumped)},
-                          {Step::created, execution(Step::created)}});
+    if (d.value("statistics", false))
+        spdlog::info(
+            "[{}] planner statistics restored from the dump (pg_dump --statistics); no "
+            "VACUUM (ANALYZE) of its {} table(s)",
+            db_, loaded.size());
+    else
+        analyze(loaded);
+    mark(Step::restored,
+         {{Step::dumped, execution(Step::dumped)}, {Step::created, execution(Step::created)}});
 }
 
 void DatabaseTask::analyze(const std::vector<TableKey>& tables) {
@@ -416,13 +429,12 @@ void DatabaseTask::verify(bool delayed_phase) {
         }
         auto comparison = verify::compare_figures(src, dst, {});
         rendered = verify::render_comparison(comparison);
-        spdlog::info("[{}] {}verification ({} against the dump's snapshot):\n{}", db_,
-                     delayed_phase ? "delayed " : "",
-                     ctx_.options.verify_level == VerifyLevel::checksums ? "row checksums"
-                                                                          : "row counts",
-                     rendered);
-        ctx_.progress.record_verification(db_, verify::as_verify_report(comparison),
-                                          delayed_phase);
+        spdlog::info(
+            "[{}] {}verification ({} against the dump's snapshot):\n{}", db_,
+            delayed_phase ? "delayed " : "",
+            ctx_.options.verify_level == VerifyLevel::checksums ? "row checksums" : "row counts",
+            rendered);
+        ctx_.progress.record_verification(db_, verify::as_verify_report(comparison), delayed_phase);
         if (!comparison.ok()) {
             auto diffs = comparison.differences();
             throw Error(ExitCode::migration_failed,
@@ -431,7 +443,8 @@ void DatabaseTask::verify(bool delayed_phase) {
                                     comparison.failures, fmt::join(diffs, "; ")));
         }
     }
-    if (auto note = moved_on_note(counts_from_json(d.at("changes"), db_, "marker")); !note.empty()) {
+    if (auto note = moved_on_note(counts_from_json(d.at("changes"), db_, "marker"));
+        !note.empty()) {
         spdlog::info("[{}] {}", db_, note);
         ctx_.progress.update(db_, [&](DatabaseProgress& p) { p.warnings.push_back(note); });
     }
@@ -469,9 +482,10 @@ std::string DatabaseTask::verify_estimates() {
 void DatabaseTask::verify_schema() {
     if (ctx_.options.verify_level != VerifyLevel::checksums) return;
     if (into_existing_) {
-        spdlog::info("[{}] schema not compared: the target's own database may hold objects of "
-                     "its own (tables and rows were)",
-                     db_);
+        spdlog::info(
+            "[{}] schema not compared: the target's own database may hold objects of "
+            "its own (tables and rows were)",
+            db_);
         return;
     }
     ctx_.progress.enter(db_, Phase::verifying);
@@ -520,8 +534,8 @@ void DatabaseTask::run_delayed() {
             ctx_.progress.enter(db_, Phase::recreating_indexes);
             recreate_indexes(ctx_, db_, indexes);
             validate_foreign_keys(ctx_, db_,
-                                  foreign_keys_from_json(details(markers_, Step::dumped)
-                                                             .at("deferred_foreign_keys")));
+                                  foreign_keys_from_json(
+                                      details(markers_, Step::dumped).at("deferred_foreign_keys")));
             mark(Step::delayed_indexes_recreated,
                  {{Step::delayed_restored, execution(Step::delayed_restored)},
                   {Step::delayed_indexes_saved, execution(Step::delayed_indexes_saved)}});
@@ -540,7 +554,8 @@ void DatabaseTask::delayed_dump() {
     std::string snapshot = conn.query("SELECT pg_catalog.pg_export_snapshot()").get(0, 0);
     auto changes = change_counters(conn);
     std::vector<std::string> args = {"--data-only"};
-    for (const auto& t : delayed_) args.push_back("--table=" + pg::qualified_name(t.schema, t.name));
+    for (const auto& t : delayed_)
+        args.push_back("--table=" + pg::qualified_name(t.schema, t.name));
     run_pg_dump(ctx_.state.delayed_dump_dir(db_), snapshot, std::move(args));
     conn.execute("COMMIT");
     mark(Step::delayed_dumped, {{Step::dumped, execution(Step::dumped)}},

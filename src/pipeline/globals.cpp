@@ -104,9 +104,9 @@ void migrate_globals(Context& ctx) {
     }
     spdlog::info("globals: {} statements applied, {} already existed, {} failed", applied, existing,
                  failed);
-    ctx.state.write_json(ctx.state.globals_file(), kGlobalsFormat,
-                         {{"source", ctx.source_identity.to_json()},
-                          {"target", ctx.target_identity.to_json()}});
+    ctx.state.write_json(
+        ctx.state.globals_file(), kGlobalsFormat,
+        {{"source", ctx.source_identity.to_json()}, {"target", ctx.target_identity.to_json()}});
 }
 
 }  // namespace pgmigrate::pipeline

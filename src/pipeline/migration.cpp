@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "pgmigrate/pg/catalog.hpp"
+#include "pgmigrate/pipeline/analyze.hpp"
 #include "pgmigrate/pipeline/context.hpp"
 #include "pgmigrate/pipeline/database_task.hpp"
 #include "pgmigrate/pipeline/databases.hpp"
@@ -222,6 +223,11 @@ ExitCode migrate(const Config& given, Report& report) {
     const Config& options = ctx.options;
     ReportCapture capture(report, ctx);  // the board's last state, also when an error unwinds
     adopt_preflight(ctx, pre);
+    if (carries_statistics(ctx))
+        spdlog::info(
+            "statistics on arrival: carried in each dump (pg_dump {} --statistics into "
+            "PostgreSQL {}), no VACUUM (ANALYZE) after the load",
+            ctx.tools.version.text, ctx.target_version);
 
     TargetSettings settings(ctx);
     settings.restore_leftover();  // also with --disable-dst-optimizations: never leave them

@@ -46,12 +46,12 @@ void check_superuser(const pg::Endpoint& ep, const ServerFacts& facts) {
 void check_tools(const process::ClientTools& tools, int source_major, int target_major) {
     spdlog::info("client tools: {}", tools.reason);
     if (tools.version.major < source_major)
-        throw Error(ExitCode::local,
-                    fmt::format("pg_dump {} ({}) is older than the source server (PostgreSQL {}) "
-                                "and refuses to dump it; install the PostgreSQL {} client tools "
-                                "or newer and point --pg-bin-dir at them",
-                                tools.version.text, tools.pg_dump.string(), source_major,
-                                source_major));
+        throw Error(
+            ExitCode::local,
+            fmt::format("pg_dump {} ({}) is older than the source server (PostgreSQL {}) "
+                        "and refuses to dump it; install the PostgreSQL {} client tools "
+                        "or newer and point --pg-bin-dir at them",
+                        tools.version.text, tools.pg_dump.string(), source_major, source_major));
     if (tools.version.major < target_major)
         spdlog::warn(
             "pg_restore {} is older than the target server (PostgreSQL {}); this usually "
@@ -85,11 +85,9 @@ Preflight run_preflight(const Config& config) {
     spdlog::info("dump compression: {}", p.compression);
 
     p.budget = fit_budget(budget_for(config), p.source.limits, p.target.limits, p.budget_notes);
-    for (const auto& note : p.budget_notes)
-        spdlog::warn("connection budget: lowering {}", note);
-    spdlog::info("connection budget: source {} of {} ; target {} of {}",
-                 p.budget.source_formula(), p.source.limits.describe(),
-                 p.budget.target_formula(), p.target.limits.describe());
+    for (const auto& note : p.budget_notes) spdlog::warn("connection budget: lowering {}", note);
+    spdlog::info("connection budget: source {} of {} ; target {} of {}", p.budget.source_formula(),
+                 p.source.limits.describe(), p.budget.target_formula(), p.target.limits.describe());
     return p;
 }
 

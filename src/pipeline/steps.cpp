@@ -13,22 +13,32 @@ constexpr const char* kFormat = "pg-migrate-step/1";
 const std::vector<StepInfo>& step_table() {
     using S = Step;
     static const std::vector<StepInfo> table = {
-        {S::dumped, "dumped",
+        {S::dumped,
+         "dumped",
          "source (system identifier, database OID), pg_dump major, compression, the tables whose "
          "data it left out, its snapshot's table list, definition and foreign keys",
          {}},
         {S::created, "created", "target (system identifier), database name and OID", {}},
-        {S::restored, "restored", "the dump and the created database it joined", {S::dumped, S::created}},
+        {S::restored,
+         "restored",
+         "the dump and the created database it joined",
+         {S::dumped, S::created}},
         {S::delayed_dumped, "delayed_dumped", "the regular dump it completes", {S::dumped}},
-        {S::delayed_indexes_saved, "delayed_indexes_saved", "the restored database",
-         {S::restored}},
-        {S::delayed_indexes_dropped, "delayed_indexes_dropped", "the saved index list",
+        {S::delayed_indexes_saved, "delayed_indexes_saved", "the restored database", {S::restored}},
+        {S::delayed_indexes_dropped,
+         "delayed_indexes_dropped",
+         "the saved index list",
          {S::delayed_indexes_saved}},
-        {S::delayed_restore_started, "delayed_restore_started",
-         "the delayed dump and the restored database", {S::delayed_dumped, S::restored}},
-        {S::delayed_restored, "delayed_restored", "the delayed dump and the restored database",
+        {S::delayed_restore_started,
+         "delayed_restore_started",
+         "the delayed dump and the restored database",
          {S::delayed_dumped, S::restored}},
-        {S::delayed_indexes_recreated, "delayed_indexes_recreated",
+        {S::delayed_restored,
+         "delayed_restored",
+         "the delayed dump and the restored database",
+         {S::delayed_dumped, S::restored}},
+        {S::delayed_indexes_recreated,
+         "delayed_indexes_recreated",
          "the delayed load and the saved index list",
          {S::delayed_restored, S::delayed_indexes_saved}},
     };
@@ -59,9 +69,9 @@ ServerIdentity ServerIdentity::from_json(const nlohmann::json& j) {
 }
 
 std::string new_execution_id() {
-    static std::mt19937_64 rng{std::random_device{}() ^
-                               static_cast<std::uint64_t>(
-                                   std::chrono::steady_clock::now().time_since_epoch().count())};
+    static std::mt19937_64 rng{
+        std::random_device{}() ^
+        static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())};
     static std::mutex mutex;
     std::lock_guard lock(mutex);
     return fmt::format("{:016x}", rng());
@@ -105,9 +115,10 @@ std::optional<std::string> identity_problem(const std::string& db, const nlohman
                 "scratch, or --reset-state to forget all state",
                 db, doc.value("step", "?"), side, describe(then), side, describe(*now), db);
         if (then.address != now->address)
-            plan.notes.push_back(fmt::format("the {} server moved from {} to {} (same system "
-                                             "identifier); keeping the state",
-                                             side, then.address, now->address));
+            plan.notes.push_back(
+                fmt::format("the {} server moved from {} to {} (same system "
+                            "identifier); keeping the state",
+                            side, then.address, now->address));
     }
     return std::nullopt;
 }
@@ -154,8 +165,8 @@ ResumePlan plan_resume(const std::string& db, const std::map<Step, nlohmann::jso
                 plan.notes.push_back(fmt::format(
                     "keeping the finished dump made with pg_dump {} and compression {} (this "
                     "run: pg_dump {}, {}); the options apply to new dumps",
-                    doc.value("pg_dump_major", 0), doc.value("compression", "?"),
-                    in.pg_dump_major, in.compression));
+                    doc.value("pg_dump_major", 0), doc.value("compression", "?"), in.pg_dump_major,
+                    in.compression));
             }
         }
         if (valid && info.step == Step::created) {

@@ -106,6 +106,7 @@ void migrate_and_compare(int source_major, int target_major, Tools tools = Tools
         source.exec(
             "CREATE DATABASE icu_db TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'und' "
             "LOCALE 'C.UTF-8'");
+    source.exec("ANALYZE items", lo_db);  // statistics for pg_dump 18 --statistics to carry
     TempDir home("pgm-versions");
     MigrateOptions options{.extra_args = {"--delay-table-data", "plain_db.s1.events"}};
     if (shipped) options.binary = shipped_binary();
@@ -127,6 +128,15 @@ void migrate_and_compare(int source_major, int target_major, Tools tools = Tools
         CHECK(run.contains(
             fmt::format("tools beside the binary (new enough for source {})", source_major)));
     }
+    // pg_dump 18 into an 18 target carries the planner statistics instead of analyzing.
+    bool carried = shipped && target_major >= 18;
+    CHECK(run.contains("statistics on arrival: carried in each dump") == carried);
+    CHECK(run.contains("[" + lo_db + "] planner statistics restored from the dump") == carried);
+    CHECK(target.scalar("SELECT count(*) > 0 FROM pg_stats WHERE schemaname = 'public' AND "
+                        "tablename = 'items' AND attname = 'name'",
+                        lo_db) == "t");
+    CHECK(target.scalar("SELECT reltuples::bigint FROM pg_class WHERE oid = 'items'::regclass",
+                        lo_db) == "800");
     CHECK(roles(source) == roles(target));
     CHECK(database_properties(source) == database_properties(target));
     for (const auto& db : scenario_databases()) {
