@@ -202,9 +202,16 @@ TEST_CASE("another server's saved settings are refused with exit 5 and change no
         CHECK(static_cast<int>(e.code()) == 5);
         CHECK(std::string(e.what()).find(saved_file.string()) != std::string::npos);
     }
+    // pg-migrate itself, with this state, migrating into the other server: exit 5 at once.
+    auto run = run_pg_migrate(t.server, other, t.home.path());
+    INFO(run.output);
+    CHECK(run.exit_code == 5);
+    CHECK(run.contains(saved_file.string()));
+    CHECK_FALSE(run.contains("database(s) to migrate"));  // stopped before discovery
     CHECK(snapshot(other) == other_before);
     CHECK(other.scalar("SELECT count(*) FROM pg_file_settings WHERE sourcefile LIKE "
                        "'%postgresql.auto.conf'") == "0");
+    CHECK(other.scalar("SELECT count(*) FROM pg_database WHERE NOT datistemplate") == "1");
     // The file stays for the server it belongs to, which still gets its values back.
     CHECK(read_file(saved_file) == saved_text);
     Context right(t.config());
