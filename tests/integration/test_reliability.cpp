@@ -16,6 +16,7 @@
 
 using namespace pgtest;
 namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -77,12 +78,45 @@ TEST_CASE("SIGINT stops gracefully with exit 130, settings put back; the re-run 
 TEST_CASE("a second SIGINT exits at once; the next run puts the settings back and completes") {
     Pair p;
     std::string settings_before = target_settings(p.target);
-    auto opts = kill_on("] restoring", SIGINT);
+    // The run is held where the first SIGINT cannot finish it quickly: plain_db's pg_dump waits
+    // for a lock this session holds, and is then stopped (SIGSTOP), so the SIGTERM of the
+    // graceful stop stays pending and the run waits out the child's 5 s grace. Only the second
+    // SIGINT, 50 ms later, can end it before that.
+    auto locker = p.source.connect("plain_db");
+    locker.execute("BEGIN");
+    locker.execute("LOCK TABLE items IN ACCESS EXCLUSIVE MODE");
+    const std::string pg_dumps = "'[p]g_dump.*port=" + std::to_string(p.source.port()) + "'";
+    bool held = false;
+    Clock::time_point signalled;
+    MigrateOptions opts;
+    opts.signal_to_send = SIGINT;
     opts.signal_repeat = 2;
+    opts.kill_when = [&](const std::string& line) {
+        if (line.find("] dumping") == std::string::npos) return false;
+        auto waiting = [&] {
+            return p.source.scalar(
+                       "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                       "'plain_db' AND application_name = 'pg_dump' AND "
+                       "wait_event_type = 'Lock'") == "1";
+        };
+        for (int i = 0; i < 3000 && !waiting(); ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        held = waiting() && std::system(("pkill -STOP -f " + pg_dumps).c_str()) == 0;
+        signalled = Clock::now();
+        return true;
+    };
     auto run = run_pg_migrate(p.source, p.target, p.home.path(), opts);
+    auto took = Clock::now() - signalled;
+    // None should be left (they die with pg-migrate); never leave a stopped one behind.
+    [[maybe_unused]] int continued = std::system(("pkill -CONT -f " + pg_dumps).c_str());
+    locker.execute("ROLLBACK");
     INFO(run.output);
+    REQUIRE(held);
     CHECK(run.exit_code == 130);
+    CHECK(run.contains("received SIGINT"));
     CHECK(run.contains("second signal, exiting now"));
+    CHECK(took < std::chrono::seconds(4));  // not after the stopped pg_dump's 5 s grace
+    CHECK(until_it_succeeds("! pgrep -f " + pg_dumps + " >/dev/null"));
     p.expect_complete_rerun();
     CHECK(target_settings(p.target) == settings_before);
 }

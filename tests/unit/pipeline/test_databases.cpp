@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "pgmigrate/pipeline/databases.hpp"
+#include "pgmigrate/util/error.hpp"
 
 using namespace pgmigrate::pipeline;
 
@@ -36,4 +37,39 @@ TEST_CASE("discovery decides every database: templates, datallowconn, filters, p
 
     auto only = decide_databases(rows, DatabaseFilter({"big"}, {}));
     for (const auto& d : only) CHECK(d.migrated() == (d.name == "big"));
+}
+
+TEST_CASE("database definitions become CREATE DATABASE and property statements") {
+    DatabaseDefinition d;
+    d.name = "Sales \"EU\"";
+    d.owner = "app owner";
+    d.encoding = "LATIN1";
+    d.collate = "C";
+    d.ctype = "C";
+    d.connection_limit = 7;
+    d.comment = "it's sales";
+    d.default_acl = false;
+    d.grants = {{std::nullopt, "CONNECT", false}, {"app owner", "CREATE", true}};
+    d.settings = {{std::nullopt, "work_mem", "64MB"},
+                  {"bob", "search_path", "app, \"$user\", public"}};
+    CHECK(create_database_sql(d, 15, true) ==
+          "CREATE DATABASE \"Sales \"\"EU\"\"\" WITH TEMPLATE = template0 OWNER = \"app owner\" "
+          "ENCODING = 'LATIN1' LC_COLLATE = 'C' LC_CTYPE = 'C' CONNECTION LIMIT = 7");
+    auto props = database_property_sql(d, true);
+    REQUIRE(props.size() == 7);
+    CHECK(props[0] == "COMMENT ON DATABASE \"Sales \"\"EU\"\"\" IS 'it''s sales'");
+    CHECK(props[1] == "REVOKE ALL ON DATABASE \"Sales \"\"EU\"\"\" FROM PUBLIC");
+    CHECK(props[3] == "GRANT CONNECT ON DATABASE \"Sales \"\"EU\"\"\" TO PUBLIC");
+    CHECK(props[4] ==
+          "GRANT CREATE ON DATABASE \"Sales \"\"EU\"\"\" TO \"app owner\" WITH GRANT OPTION");
+    CHECK(props[5] == "ALTER DATABASE \"Sales \"\"EU\"\"\" SET \"work_mem\" TO '64MB'");
+    CHECK(props[6] ==
+          "ALTER ROLE \"bob\" IN DATABASE \"Sales \"\"EU\"\"\" SET \"search_path\" TO "
+          "'app', '$user', 'public'");
+
+    d.provider = "i";
+    d.provider_locale = "und";
+    CHECK(create_database_sql(d, 15, false).find("LOCALE_PROVIDER = icu ICU_LOCALE = 'und'") !=
+          std::string::npos);
+    CHECK_THROWS_AS(create_database_sql(d, 14, false), pgmigrate::Error);
 }

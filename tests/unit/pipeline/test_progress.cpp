@@ -32,3 +32,22 @@ TEST_CASE("progress counts bytes done as half dump, half restore, and closes its
           std::string::npos);
     CHECK(render_summary(board.snapshot()).find("never") != std::string::npos);
 }
+
+TEST_CASE("the summary table lists every database with phase, rows and status") {
+    DatabaseProgress a;
+    a.name = "alpha";
+    a.size_bytes = 2048;
+    a.phase = Phase::complete;
+    a.rows_verified = 1234;
+    a.dump_time = std::chrono::milliseconds(1500);
+    DatabaseProgress b;
+    b.name = "beta";
+    b.phase = Phase::failed;
+    b.last_active = Phase::restoring;
+    std::string s = render_summary({a, b});
+    CHECK(s.find("alpha") != std::string::npos);
+    CHECK(s.find("1234") != std::string::npos);
+    CHECK(s.find("1.5s") != std::string::npos);
+    CHECK(s.find("restoring") != std::string::npos);
+    CHECK(s.find("FAILED") != std::string::npos);
+}
