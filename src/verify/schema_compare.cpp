@@ -151,7 +151,10 @@ std::map<std::string, std::vector<std::string>> schema_entries(std::string_view 
     for (const auto& raw : util::split_lines(dump_sql)) {
         if (starts_with(raw, "-- Name: ")) {
             flush();
-            current = &entries[raw.substr(3)];
+            // A materialized view's REFRESH is data (pg_restore --schema-only prints it, pg_dump
+            // --schema-only does not): its definition is compared, its rows are derived.
+            bool data = raw.find("; Type: MATERIALIZED VIEW DATA;") != std::string::npos;
+            current = data ? nullptr : &entries[raw.substr(3)];
             continue;
         }
         std::string line = rtrim(raw);
