@@ -37,7 +37,7 @@ long long Result::get_int(int row, int col) const {
 
 Connection::Connection(std::unique_ptr<PGconn, void (*)(PGconn*)> conn, const Endpoint& endpoint,
                        std::string database)
-    : conn_(std::move(conn)), endpoint_(&endpoint), database_(std::move(database)) {}
+    : conn_(std::move(conn)), endpoint_(endpoint), database_(std::move(database)) {}
 
 Connection Connection::open(const Endpoint& endpoint, const std::string& database) {
     ConnectParams params(endpoint, database);
@@ -64,8 +64,8 @@ void Connection::fail(const std::string& what, const std::string& sql, PGresult*
     }
     if (message.empty()) message = libpq_message(conn_.get());
     if (PQstatus(conn_.get()) != CONNECTION_OK) broken_ = true;
-    throw PgError(endpoint_->failure_code(),
-                  fmt::format("{} failed on {} ({}): {}", what, endpoint_->describe(database_),
+    throw PgError(endpoint_.failure_code(),
+                  fmt::format("{} failed on {} ({}): {}", what, endpoint_.describe(database_),
                               first_line(sql), message),
                   sqlstate);
 }
@@ -101,8 +101,8 @@ void Connection::wait_once(std::chrono::steady_clock::time_point deadline, const
     if (now >= deadline || cancel::requested()) {
         (this->*abandon)();
         if (cancel::requested()) throw Cancelled();
-        throw PgError(endpoint_->failure_code(),
-                      fmt::format("{} timed out on {} ({})", what, endpoint_->describe(database_),
+        throw PgError(endpoint_.failure_code(),
+                      fmt::format("{} timed out on {} ({})", what, endpoint_.describe(database_),
                                   first_line(sql)),
                       "57014");
     }

@@ -10,19 +10,24 @@
 
 namespace pgmigrate::pipeline {
 
+ServerIdentity read_identity(pg::Connection& conn) {
+    const pg::Endpoint& ep = conn.endpoint();
+    ServerIdentity id;
+    id.address = ep.host + ":" + std::to_string(ep.port);
+    if (conn.server_version() >= 90600)
+        id.system_identifier = conn.query(pg::sql::kSystemIdentifier).get(0, 0);
+    else  // before 9.6 no SQL function tells the system identifier: the address stands in
+        id.system_identifier = "address " + id.address;
+    return id;
+}
+
 ServerFacts inspect_server(const pg::Endpoint& ep) {
     auto conn = pg::connect_with_retry(ep, ep.dbname);
     ServerFacts f;
     f.major = conn.server_major();
     f.version_text = conn.server_version_text();
     f.superuser = conn.query(pg::sql::kIsSuperuser).get(0, 0) == "t";
-    f.identity.address = ep.host + ":" + std::to_string(ep.port);
-    if (f.major >= 10 || conn.server_version() >= 90600) {
-        f.identity.system_identifier = conn.query(pg::sql::kSystemIdentifier).get(0, 0);
-    } else {
-        // Before 9.6 no SQL function tells the system identifier: the address stands in.
-        f.identity.system_identifier = "address " + f.identity.address;
-    }
+    f.identity = read_identity(conn);
     f.limits = read_server_limits(conn);
     return f;
 }

@@ -10,6 +10,7 @@
 #include "pgmigrate/pg/catalog.hpp"
 #include "pgmigrate/pg/quote.hpp"
 #include "pgmigrate/pipeline/context.hpp"
+#include "pgmigrate/pipeline/preflight.hpp"
 #include "pgmigrate/util/cancel.hpp"
 
 namespace pgmigrate::pipeline {
@@ -227,8 +228,44 @@ CurrentSettings TargetSettings::read_current() {
 
 void TargetSettings::restore_leftover() {
     if (!std::filesystem::exists(ctx_.state.saved_settings_file())) return;
+    auto doc = ctx_.state.read_json(ctx_.state.saved_settings_file(), kFormat);
+    if (!doc) return;
+    auto conn = ctx_.target(ctx_.options.to.dbname);
+    check_saved_for_this_server(*doc, *conn);
     spdlog::warn("an earlier run left the target's settings changed; putting them back first");
     restore_from_file();
+}
+
+// Never "restore" another server's values onto this one: the file names the server by its
+// system identifier (as the step markers do), so a server that replaced it at the same address
+// is refused and the same server at a new address is accepted. A file of an older release
+// without the identifier is checked by address.
+void TargetSettings::check_saved_for_this_server(const nlohmann::json& doc,
+                                                 pg::Connection& conn) const {
+    const auto file = ctx_.state.saved_settings_file().string();
+    std::string saved_for = doc.value("server", "");
+    if (doc.contains("target")) {
+        auto saved = ServerIdentity::from_json(doc.at("target"));
+        auto now = read_identity(conn);
+        if (!saved.same_server(now))
+            throw Error(ExitCode::local,
+                        fmt::format("{} holds the settings of another server (system identifier "
+                                    "{}, then at {}) than the {} (system identifier {}); put "
+                                    "them back there (run pg-migrate against it) or delete the "
+                                    "file",
+                                    file, saved.system_identifier, saved.address,
+                                    ctx_.options.to.describe(), now.system_identifier));
+        if (saved.address != now.address)
+            spdlog::info("{}: the target moved from {} to {} (same system identifier)", file,
+                         saved.address, now.address);
+        return;
+    }
+    if (saved_for != ctx_.options.to.describe())
+        throw Error(
+            ExitCode::local,
+            fmt::format("{} holds the settings of the {}, not of the {}; put them back there "
+                        "(run pg-migrate against it) or delete the file",
+                        file, saved_for, ctx_.options.to.describe()));
 }
 
 void TargetSettings::apply() {
@@ -248,7 +285,9 @@ void TargetSettings::apply() {
     }
     // Durable before the first change: a crash from here on is repaired by restore_leftover().
     ctx_.state.write_json(ctx_.state.saved_settings_file(), kFormat,
-                          {{"server", ctx_.options.to.describe()}, {"settings", saved}});
+                          {{"server", ctx_.options.to.describe()},
+                           {"target", read_identity(*conn).to_json()},
+                           {"settings", saved}});
     for (const auto& s : chosen)
         conn->execute(fmt::format("ALTER SYSTEM SET {} = {}", s.name, pg::quote_literal(s.value)));
     conn->execute("SELECT pg_reload_conf()");
@@ -261,16 +300,8 @@ void TargetSettings::restore_from_file() {
     cancel::Shield shield;  // must run even after Ctrl-C
     auto doc = ctx_.state.read_json(ctx_.state.saved_settings_file(), kFormat);
     if (!doc) return;
-    // Never "restore" another server's values onto this one.
-    std::string saved_for = doc->value("server", "");
-    if (saved_for != ctx_.options.to.describe())
-        throw Error(
-            ExitCode::local,
-            fmt::format("{} holds the settings of the {}, not of the {}; put them back there "
-                        "(run pg-migrate against it) or delete the file",
-                        ctx_.state.saved_settings_file().string(), saved_for,
-                        ctx_.options.to.describe()));
     auto conn = ctx_.target(ctx_.options.to.dbname);
+    check_saved_for_this_server(*doc, *conn);
     const auto& known_names = managed_setting_names();
     for (const auto& item : (*doc)["settings"]) {
         std::string name = item.at("name").get<std::string>();

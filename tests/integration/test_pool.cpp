@@ -225,11 +225,7 @@ TEST_CASE("two distinct but equal endpoints share the idle connection") {
 
 // The pool.hpp promise "by value, never by an Endpoint's address" also holds for a connection
 // that outlives the Endpoint object it was opened with: it goes back under its own key.
-// [!shouldfail]: pg::Connection still keeps a `const Endpoint*` (issue 11, "connections keep that
-// raw pointer"), so give_back() keys the connection by the changed object. Remove the tag when
-// Connection holds its endpoint by value; Catch fails this case once it passes.
-TEST_CASE("a pooled connection does not depend on the Endpoint object it was opened with",
-          "[!shouldfail]") {
+TEST_CASE("a pooled connection does not depend on the Endpoint object it was opened with") {
     PgServer server({.name = "pool-owner"});
     auto first = std::make_unique<Endpoint>(server.endpoint());
     Endpoint second = server.endpoint();

@@ -221,11 +221,8 @@ TEST_CASE("another server's saved settings are refused with exit 5 and change no
 
 // What makes a saved file another server's is its system identifier, not its address (as for the
 // step markers, pipeline/steps.hpp): a server that replaced the one the file was written for, at
-// the same host and port, must not get the first server's values. [!shouldfail]: the file names
-// the server only by TargetSettings' Endpoint::describe() ("target server host:port"), so a
-// different server at the same address is accepted and changed. Remove the tag when the file
-// records and checks the target's system_identifier; Catch fails this case once it passes.
-TEST_CASE("a saved file of another server at the same address is refused", "[!shouldfail]") {
+// the same host and port, must not get the first server's values.
+TEST_CASE("a saved file of another server at the same address is refused") {
     Target t;
     PgServer other({.name = "same-address"});
     apply_settings(t.config());

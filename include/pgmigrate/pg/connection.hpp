@@ -77,7 +77,7 @@ class Connection {
     // restart, a terminate), found without blocking instead of by the next query.
     bool still_alive();
     const std::string& database() const { return database_; }
-    const Endpoint& endpoint() const { return *endpoint_; }
+    const Endpoint& endpoint() const { return endpoint_; }
 
   private:
     Connection(std::unique_ptr<PGconn, void (*)(PGconn*)> conn, const Endpoint& endpoint,
@@ -94,7 +94,7 @@ class Connection {
     [[noreturn]] void fail(const std::string& what, const std::string& sql, PGresult* res);
 
     std::unique_ptr<PGconn, void (*)(PGconn*)> conn_;
-    const Endpoint* endpoint_;
+    Endpoint endpoint_;  // its own copy: a connection outlives the object it was opened with
     std::string database_;
     bool broken_ = false;
 };

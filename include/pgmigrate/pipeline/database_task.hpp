@@ -6,12 +6,11 @@
 //   -> the delayed phase for tables whose data the dump left out (its own snapshot), verified.
 // Before any work plan_resume() compares the markers with this run's inputs: it keeps, redoes
 // or refuses. Verification is never taken from an earlier run.
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "pgmigrate/pipeline/counts.hpp"
 #include "pgmigrate/pipeline/progress.hpp"
@@ -70,7 +69,7 @@ class DatabaseTask {
     bool into_existing_ = false;  // postgres/template1: restored into the target's own database
     StepInputs inputs_;
     std::map<Step, nlohmann::json> markers_;  // valid markers (kept or written by this run)
-    bool earlier_delayed_load_ = false;  // an earlier run loaded (some) delayed rows
+    bool earlier_delayed_load_ = false;       // an earlier run loaded (some) delayed rows
     // From the dump's marker: what its snapshot saw.
     std::vector<TableKey> tables_;
     std::set<TableKey> delayed_;  // tables whose data the dump left out

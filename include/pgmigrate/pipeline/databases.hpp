@@ -3,11 +3,10 @@
 // on the target as it was: owner, encoding, locale (and provider), connection limit, comment,
 // database GRANTs, and ALTER DATABASE/ROLE ... SET.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "pgmigrate/pipeline/database_filter.hpp"
 #include "pgmigrate/pipeline/steps.hpp"

@@ -1,11 +1,10 @@
 #pragma once
 // The delayed phase's index handling: the CREATE INDEX DDL of every non-constraint index of
 // the delayed tables is saved durably before any is dropped, then re-created in parallel.
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "pgmigrate/pipeline/table.hpp"
 

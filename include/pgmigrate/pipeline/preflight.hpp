@@ -23,6 +23,8 @@ struct ServerFacts {
 
 // One connection to the endpoint's maintenance database, closed again. Throws PgError.
 ServerFacts inspect_server(const pg::Endpoint& endpoint);
+// The server's system identifier (its address before 9.6, where no SQL function tells it).
+ServerIdentity read_identity(pg::Connection& conn);
 
 struct Preflight {
     ServerFacts source, target;

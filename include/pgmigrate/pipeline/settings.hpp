@@ -6,9 +6,14 @@
 // from --restore-jobs x --restore-parallel. Applied with ALTER SYSTEM + reload. Each changed
 // setting's previous postgresql.auto.conf value is saved durably before anything changes, and
 // put back exactly (ALTER SYSTEM SET old value, or RESET when it had none).
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
+
+namespace pgmigrate::pg {
+class Connection;
+}
 
 namespace pgmigrate::pipeline {
 
@@ -74,6 +79,7 @@ class TargetSettings {
 
   private:
     void restore_from_file();
+    void check_saved_for_this_server(const nlohmann::json& doc, pg::Connection& conn) const;
     TargetMachine read_machine();
     CurrentSettings read_current();
     Context& ctx_;

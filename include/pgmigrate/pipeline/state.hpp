@@ -1,16 +1,15 @@
 #pragma once
 // The run's durable state: every path of $HOME/pg_migrate_state, $HOME/pg_verify_state and
-// the dump root is defined here. Markers and JSON files are written atomically; JSON read back is validated and
-// a corrupt or foreign file is an error naming it, never silently trusted.
+// the dump root is defined here. Markers and JSON files are written atomically; JSON read back is
+// validated and a corrupt or foreign file is an error naming it, never silently trusted.
 #include <filesystem>
-#include <nlohmann/json.hpp>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "pgmigrate/pipeline/steps.hpp"
-
 #include "pgmigrate/util/fd.hpp"
 
 namespace pgmigrate::pipeline {

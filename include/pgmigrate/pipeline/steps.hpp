@@ -6,8 +6,8 @@
 //
 // Verification is not a step: every run verifies every database it reports, against the source
 // figures of the dump that is on the target (see pipeline/database_task).
-#include <nlohmann/json.hpp>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
@@ -29,9 +29,9 @@ enum class Step {
 
 struct StepInfo {
     Step step;
-    const char* marker;                // file suffix in pg_migrate_state
-    const char* made_under;            // the inputs it records, for humans
-    std::vector<Step> builds_on;       // steps whose execution it used
+    const char* marker;           // file suffix in pg_migrate_state
+    const char* made_under;       // the inputs it records, for humans
+    std::vector<Step> builds_on;  // steps whose execution it used
 };
 
 // In pipeline order; a step is valid only while every step it builds on is.
@@ -66,9 +66,9 @@ nlohmann::json make_marker(const std::string& db, Step step, const StepInputs& i
 std::string new_execution_id();
 
 struct ResumePlan {
-    std::set<Step> keep;             // valid markers: the step is not redone
-    std::set<Step> redo;             // markers to clear before the run does the step again
-    std::vector<std::string> notes;  // what changed and what happens because of it
+    std::set<Step> keep;                 // valid markers: the step is not redone
+    std::set<Step> redo;                 // markers to clear before the run does the step again
+    std::vector<std::string> notes;      // what changed and what happens because of it
     std::optional<std::string> refusal;  // the database cannot proceed: why and what to do
     bool keeps(Step s) const { return keep.count(s) > 0; }
 };
