@@ -48,6 +48,7 @@ std::optional<Connection> Pool::take_idle(const Key& key) {
         it->second.pop_back();
         if (conn.still_alive()) return conn;
         --open_[std::get<0>(key)];  // the server closed it; it closes here
+        changed_.notify_all();      // a waiter for this side may open one now
     }
     return std::nullopt;
 }
@@ -63,10 +64,10 @@ bool Pool::evict_idle_of(Side side, std::unique_lock<std::mutex>& lock) {
     Connection doomed = std::move(oldest->second.front().conn);
     oldest->second.erase(oldest->second.begin());
     if (oldest->second.empty()) idle_.erase(oldest);
-    --open_[side];
     lock.unlock();
     { Connection closing = std::move(doomed); }  // PQfinish outside the lock
     lock.lock();
+    --open_[side];  // only once closed: the slot is not handed out while the old one still counts
     return true;
 }
 

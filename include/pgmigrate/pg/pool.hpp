@@ -3,7 +3,10 @@
 // to one database at handshake, so each key has its own idle list; idle ones close after
 // idle_limit. When a server's cap is reached, an idle connection to another of its databases is
 // closed to make room, or the caller waits (cancellably) until one comes back: the pool never
-// holds more than the cap, which is what the connection budget (pipeline/budget) counts on.
+// holds more than the cap, which is what the connection budget (pipeline/budget) counts on. An
+// evicted connection stops counting only once closed; the server's backend exits a moment after
+// that, so pg_stat_activity can show one more for a few milliseconds; a connection refused in
+// that moment ("too many clients") is retried by connect_with_retry.
 #include <chrono>
 #include <condition_variable>
 #include <map>
