@@ -1,19 +1,12 @@
 // Figures (counts, digests, sequence positions) as JSON.
 #include <catch2/catch.hpp>
 
+#include "digest_of.hpp"
 #include "pgmigrate/util/error.hpp"
 #include "pgmigrate/verify/figures.hpp"
 #include "pgmigrate/verify/row_digest.hpp"
 
 using namespace pgmigrate::verify;
-
-namespace {
-Digest digest_of(std::vector<ColumnKind> kinds, const std::vector<std::string>& lines) {
-    RowDigester d(std::move(kinds));
-    for (const auto& l : lines) d.add_line(l);
-    return d.digest();
-}
-}  // namespace
 
 TEST_CASE("figures survive JSON and a foreign document is refused by file name") {
     Figures f;

@@ -3,17 +3,10 @@
 #include <cstring>
 #include <limits>
 
+#include "digest_of.hpp"
 #include "pgmigrate/verify/row_digest.hpp"
 
 using namespace pgmigrate::verify;
-
-namespace {
-Digest digest_of(std::vector<ColumnKind> kinds, const std::vector<std::string>& lines) {
-    RowDigester d(std::move(kinds));
-    for (const auto& l : lines) d.add_line(l);
-    return d.digest();
-}
-}  // namespace
 
 TEST_CASE("float8 text is compared by value: pre-12 17-digit output equals 12+ shortest output") {
     CHECK(normalise_float8("0.1") == normalise_float8("0.10000000000000001"));
