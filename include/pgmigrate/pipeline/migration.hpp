@@ -1,5 +1,5 @@
 #pragma once
-// A whole run, steps 1-8 of the SPEC: state, preflight checks, discovery, target settings,
+// A whole run, README "What a run does" 1-11: state, preflight checks, discovery, target settings,
 // globals, database creation, the per-database threads, settings back, summary.
 #include "pgmigrate/pipeline/config.hpp"
 #include "pgmigrate/util/error.hpp"
