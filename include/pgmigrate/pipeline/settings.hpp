@@ -1,11 +1,11 @@
 #pragma once
 // Target settings for the load (README "What a run does", step 5), chosen from measurement
-// (bench/README.md, "Settings") and sized from the target machine: maintenance_work_mem per concurrent index build and
-// max_parallel_maintenance_workers from the target's memory and cores (read through
-// pg_read_file of /proc and the cgroup files; guessed from shared_buffers when that fails) and
-// from --restore-jobs x --restore-parallel. Applied with ALTER SYSTEM + reload. Each changed
-// setting's previous postgresql.auto.conf value is saved durably before anything changes, and
-// put back exactly (ALTER SYSTEM SET old value, or RESET when it had none).
+// (bench/README.md, "Settings") and sized from the target machine: maintenance_work_mem per
+// concurrent index build and max_parallel_maintenance_workers from the target's memory and cores
+// (read through pg_read_file of /proc and the cgroup files; guessed from shared_buffers when that
+// fails) and from --restore-jobs x --restore-parallel. Applied with ALTER SYSTEM + reload. Each
+// changed setting's previous postgresql.auto.conf value is saved durably before anything changes,
+// and put back exactly (ALTER SYSTEM SET old value, or RESET when it had none).
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
