@@ -66,11 +66,31 @@ std::vector<fs::path> search_dirs() {
     return dirs;
 }
 
-// Every searched directory holding all three tools that answer --version.
+}  // namespace
+
+bool is_version_wrapper(const fs::path& program) {
+    std::error_code ec;
+    auto real = fs::canonical(program, ec);
+    return !ec && real.filename() == "pg_wrapper";
+}
+
+namespace {
+
+// Every searched directory holding all three tools that answer --version. Debian's
+// postgresql-common wrapper (/usr/bin/pg_dump -> pg_wrapper) is left out: it is a Perl script
+// that picks a /usr/lib/postgresql/N/bin (searched directly) and costs a Perl start-up of tens of
+// milliseconds of CPU on every call, three calls per database.
 std::vector<ClientTools> searched_tools() {
     std::vector<ClientTools> found;
     for (const auto& dir : search_dirs()) {
         if (!has_tools(dir)) continue;
+        if (is_version_wrapper(dir / "pg_dump")) {
+            spdlog::debug(
+                "not using {}: Debian's version wrapper (the versions it dispatches "
+                "to are searched directly)",
+                (dir / "pg_dump").string());
+            continue;
+        }
         try {
             found.push_back(tools_in(dir));
             spdlog::debug("found client tools {} in {}", found.back().version.text, dir.string());

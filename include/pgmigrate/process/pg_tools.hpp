@@ -55,6 +55,10 @@ ClientTools select_client_tools(const std::optional<std::filesystem::path>& bin_
 // (local) naming what is missing.
 ClientTools find_client_tools(const std::optional<std::filesystem::path>& bin_dir);
 
+// Whether program is Debian's postgresql-common wrapper (a link to .../pg_wrapper), which the
+// search for client tools passes over in favour of the directories it dispatches to.
+bool is_version_wrapper(const std::filesystem::path& program);
+
 // Runs "<tool> --version". Throws when the program cannot run or prints no version.
 ToolVersion query_tool_version(const std::filesystem::path& program);
 

@@ -1,4 +1,6 @@
 // Client tools: their versions, and which tools a run uses (the pure choice, no tools needed).
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -104,5 +106,19 @@ TEST_CASE("the shipped tools folder is beside the real path of the binary") {
     fs::create_symlink(dir / "real" / "pg-migrate", dir / "links" / "pg-migrate");
     CHECK(shipped_tools_dir(dir / "links" / "pg-migrate") ==
           fs::canonical(dir / "real") / "pg-tools");
+    fs::remove_all(dir);
+}
+
+TEST_CASE("Debian's version wrapper is recognised by where its link leads") {
+    auto dir = fs::temp_directory_path() / ("pgm-wrapper-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir / "share");
+    fs::create_directories(dir / "bin");
+    std::ofstream(dir / "share" / "pg_wrapper") << "#!/usr/bin/perl\n";
+    std::ofstream(dir / "bin" / "pg_restore") << "#!/bin/sh\n";
+    fs::create_symlink("../share/pg_wrapper", dir / "bin" / "pg_dump");
+    CHECK(is_version_wrapper(dir / "bin" / "pg_dump"));
+    CHECK_FALSE(is_version_wrapper(dir / "bin" / "pg_restore"));
+    CHECK_FALSE(is_version_wrapper(dir / "bin" / "missing"));
     fs::remove_all(dir);
 }
