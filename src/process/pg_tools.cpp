@@ -4,7 +4,9 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <fstream>
 #include <regex>
 #include <sstream>
 #include <vector>
@@ -66,7 +68,19 @@ std::vector<fs::path> search_dirs() {
     return dirs;
 }
 
-// Every searched directory holding all three tools that answer --version.
+// Whether the file a tool path resolves to is a script (#!), such as Debian's pg_wrapper behind
+// /usr/bin/pg_dump: a Perl interpreter starts before the real program on every call.
+bool is_script(const fs::path& tool) {
+    std::error_code ec;
+    fs::path real = fs::canonical(tool, ec);
+    std::ifstream in(ec ? tool : real, std::ios::binary);
+    char magic[2] = {};
+    return in.read(magic, 2) && magic[0] == '#' && magic[1] == '!';
+}
+
+// Every searched directory holding all three tools that answer --version; directories whose
+// tools are the programs themselves come before those of wrapper scripts, so that of two of the
+// same major (/usr/bin and /usr/lib/postgresql/15/bin on Debian) the direct one is chosen.
 std::vector<ClientTools> searched_tools() {
     std::vector<ClientTools> found;
     for (const auto& dir : search_dirs()) {
@@ -78,6 +92,9 @@ std::vector<ClientTools> searched_tools() {
             spdlog::debug("ignoring client tools in {}: {}", dir.string(), e.what());
         }
     }
+    std::stable_partition(found.begin(), found.end(), [](const ClientTools& t) {
+        return !is_script(t.pg_dump) && !is_script(t.pg_restore);
+    });
     return found;
 }
 
