@@ -64,8 +64,9 @@ struct TocEntry {
 };
 std::vector<TocEntry> parse_toc_list(std::string_view list_output);
 // The same entries read from a directory dump's toc.dat (archive versions 1.12-1.16, pg_dump
-// 10-18), lines as pg_restore --list prints them (which leaves out ENCODING, STDSTRINGS and
-// SEARCHPATH); nullopt when the file is missing, of another version or does not parse.
+// 10-18), lines as pg_restore --list prints them; also the entries --list leaves out (ENCODING,
+// STDSTRINGS, SEARCHPATH, DATABASE). nullopt when the file is missing, of another version or
+// does not parse.
 std::optional<std::vector<TocEntry>> read_toc_file(const fs::path& dump_dir);
 
 // The TABLE DATA entry of each shape: by oid when the shape has one, else by the names (an
