@@ -134,6 +134,21 @@ void Pool::give_back(Connection conn) {
     changed_.notify_all();
 }
 
+void Pool::adopt(Connection conn) {
+    std::unique_lock lock(mutex_);
+    Side side = conn.endpoint().side;
+    int limit = limit_[side];
+    if (stopping_ || !conn.healthy() || (limit > 0 && open_[side] >= limit)) {
+        lock.unlock();
+        return;  // closes here, outside the lock
+    }
+    ++open_[side];
+    idle_[key_of(conn.endpoint(), conn.database())].push_back(
+        Idle{std::move(conn), std::chrono::steady_clock::now()});
+    lock.unlock();
+    changed_.notify_all();
+}
+
 size_t Pool::idle_count() const {
     std::lock_guard lock(mutex_);
     size_t n = 0;

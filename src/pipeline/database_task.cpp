@@ -261,6 +261,9 @@ void DatabaseTask::dump() {
     run_pg_dump(ctx_.state.dump_dir(db_), snapshot, std::move(args));
 
     conn.execute("COMMIT");
+    // Its transaction ended: the pool keeps it for this database's next source query (the
+    // "moved on" note after verification) instead of starting another backend.
+    ctx_.pool.adopt(std::move(conn));
     mark(Step::dumped, {},
          {{"tables", tables_to_json(tables_)},
           {"delayed", tables_to_json({delayed_.begin(), delayed_.end()})},
@@ -558,6 +561,7 @@ void DatabaseTask::delayed_dump() {
         args.push_back("--table=" + pg::qualified_name(t.schema, t.name));
     run_pg_dump(ctx_.state.delayed_dump_dir(db_), snapshot, std::move(args));
     conn.execute("COMMIT");
+    ctx_.pool.adopt(std::move(conn));
     mark(Step::delayed_dumped, {{Step::dumped, execution(Step::dumped)}},
          {{"changes", counts_to_json(db_, "changes", changes)}});
 }

@@ -4,7 +4,9 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <fstream>
 #include <regex>
 #include <sstream>
 #include <vector>
@@ -68,29 +70,23 @@ std::vector<fs::path> search_dirs() {
 
 }  // namespace
 
-bool is_version_wrapper(const fs::path& program) {
+bool is_script(const fs::path& tool) {
     std::error_code ec;
-    auto real = fs::canonical(program, ec);
-    return !ec && real.filename() == "pg_wrapper";
+    fs::path real = fs::canonical(tool, ec);
+    std::ifstream in(ec ? tool : real, std::ios::binary);
+    char magic[2] = {};
+    return in.read(magic, 2) && magic[0] == '#' && magic[1] == '!';
 }
 
 namespace {
 
-// Every searched directory holding all three tools that answer --version. Debian's
-// postgresql-common wrapper (/usr/bin/pg_dump -> pg_wrapper) is left out: it is a Perl script
-// that picks a /usr/lib/postgresql/N/bin (searched directly) and costs a Perl start-up of tens of
-// milliseconds of CPU on every call, three calls per database.
+// Every searched directory holding all three tools that answer --version; directories whose
+// tools are the programs themselves come before those of wrapper scripts, so that of two of the
+// same major (/usr/bin and /usr/lib/postgresql/15/bin on Debian) the direct one is chosen.
 std::vector<ClientTools> searched_tools() {
     std::vector<ClientTools> found;
     for (const auto& dir : search_dirs()) {
         if (!has_tools(dir)) continue;
-        if (is_version_wrapper(dir / "pg_dump")) {
-            spdlog::debug(
-                "not using {}: Debian's version wrapper (the versions it dispatches "
-                "to are searched directly)",
-                (dir / "pg_dump").string());
-            continue;
-        }
         try {
             found.push_back(tools_in(dir));
             spdlog::debug("found client tools {} in {}", found.back().version.text, dir.string());
@@ -98,6 +94,9 @@ std::vector<ClientTools> searched_tools() {
             spdlog::debug("ignoring client tools in {}: {}", dir.string(), e.what());
         }
     }
+    std::stable_partition(found.begin(), found.end(), [](const ClientTools& t) {
+        return !is_script(t.pg_dump) && !is_script(t.pg_restore);
+    });
     return found;
 }
 

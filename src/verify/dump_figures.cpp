@@ -1,7 +1,5 @@
 #include "pgmigrate/verify/dump_figures.hpp"
 
-#include "pgmigrate/util/parallel.hpp"
-
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <lz4frame.h>
@@ -13,8 +11,10 @@
 #include <atomic>
 #include <cerrno>
 #include <charconv>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <mutex>
 #include <regex>
 #include <thread>
@@ -22,6 +22,7 @@
 #include "pgmigrate/pg/quote.hpp"
 #include "pgmigrate/process/child.hpp"
 #include "pgmigrate/util/cancel.hpp"
+#include "pgmigrate/util/parallel.hpp"
 #include "pgmigrate/util/text.hpp"
 
 namespace pgmigrate::verify {
@@ -189,6 +190,110 @@ std::string as_listed(std::string_view name) {
         if (c == '\n' || c == '\r') c = ' ';
     return out;
 }
+
+// The TOC of a directory-format dump read from its toc.dat, as pg_restore --list would print it
+// (pg_backup_archiver.c: ReadHead, ReadToc; pg_backup_directory.c: _ReadExtraToc). Archive
+// versions 1.12 to 1.16 (pg_dump 10 to 18); nullopt for any other version or anything that
+// does not parse, and the caller asks pg_restore --list instead.
+class TocReader {
+  public:
+    explicit TocReader(std::string bytes) : bytes_(std::move(bytes)) {}
+
+    std::optional<std::vector<TocEntry>> entries() {
+        if (bytes_.compare(0, 5, "PGDMP") != 0) return std::nullopt;
+        pos_ = 5;
+        int vmaj = byte(), vmin = byte();
+        byte();  // revision
+        int_size_ = byte();
+        int off_size = byte(), format = byte();
+        if (!ok_ || vmaj != 1 || vmin < 12 || vmin > 16 || int_size_ < 1 || int_size_ > 8 ||
+            off_size < 1 || off_size > 8 || format != 3)  // a directory's toc.dat says archTar
+            return std::nullopt;
+        if (vmin >= 15)
+            byte();  // compression algorithm
+        else
+            integer();                          // compression level
+        for (int i = 0; i < 7; ++i) integer();  // creation time
+        for (int i = 0; i < 3; ++i) string();   // database name, server and pg_dump versions
+        long long count = integer();
+        if (!ok_ || count < 0 || count > 100000000) return std::nullopt;
+        std::vector<TocEntry> out;
+        for (long long n = 0; n < count && ok_; ++n) {
+            TocEntry e;
+            long long id = integer();
+            integer();  // had a data dumper
+            auto tableoid = string(), oid = string(), tag = string(), desc = string();
+            integer();                             // section
+            for (int i = 0; i < 3; ++i) string();  // definition, drop and copy statements
+            auto schema = string();
+            string();                   // tablespace
+            if (vmin >= 14) string();   // table access method
+            if (vmin >= 16) integer();  // relkind
+            auto owner = string();
+            string();                  // "false" (WITH OIDS)
+            while (ok_ && string()) {  // dependencies, up to a NULL
+            }
+            string();  // the data file's name
+            if (!ok_ || id <= 0 || id > INT32_MAX || !desc || desc->empty()) return std::nullopt;
+            auto number = [](const std::optional<std::string>& text, std::uint32_t& into) {
+                if (!text) return false;
+                auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), into);
+                return ec == std::errc() && end == text->data() + text->size();
+            };
+            e.dump_id = static_cast<int>(id);
+            if (!number(tableoid, e.catalog_tableoid) || !number(oid, e.catalog_oid))
+                return std::nullopt;
+            e.rest = fmt::format("{} {} {} {}", *desc, listed_or_hyphen(schema),
+                                 as_listed(tag.value_or("")), as_listed(owner.value_or("")));
+            e.line =
+                fmt::format("{}; {} {} {}", e.dump_id, e.catalog_tableoid, e.catalog_oid, e.rest);
+            out.push_back(std::move(e));
+        }
+        if (!ok_) return std::nullopt;
+        return out;
+    }
+
+  private:
+    // pg_restore --list prints an empty schema as "-", an empty tag or owner as nothing.
+    static std::string listed_or_hyphen(const std::optional<std::string>& text) {
+        return text && !text->empty() ? as_listed(*text) : "-";
+    }
+    int byte() {
+        if (pos_ >= bytes_.size()) {
+            ok_ = false;
+            return 0;
+        }
+        return static_cast<unsigned char>(bytes_[pos_++]);
+    }
+    // A sign byte, then int_size_ bytes, least significant first.
+    long long integer() {
+        bool negative = byte() != 0;
+        unsigned long long value = 0;
+        for (int i = 0; i < int_size_; ++i)
+            value |= static_cast<unsigned long long>(byte()) << (8 * i);
+        if (value > static_cast<unsigned long long>(INT64_MAX)) ok_ = false;
+        auto v = static_cast<long long>(value);
+        return negative ? -v : v;
+    }
+    // A length (-1: NULL), then that many bytes.
+    std::optional<std::string> string_or_null() {
+        long long len = integer();
+        if (!ok_ || len < 0) return std::nullopt;
+        if (static_cast<unsigned long long>(len) > bytes_.size() - pos_) {
+            ok_ = false;
+            return std::nullopt;
+        }
+        std::string out = bytes_.substr(pos_, static_cast<size_t>(len));
+        pos_ += static_cast<size_t>(len);
+        return out;
+    }
+    std::optional<std::string> string() { return string_or_null(); }
+
+    std::string bytes_;
+    size_t pos_ = 0;
+    int int_size_ = 4;
+    bool ok_ = true;
+};
 
 process::Outcome run_pg_restore(const fs::path& pg_restore, const ChildEnvironment& environment,
                                 std::vector<std::string> args, const fs::path& dump_dir) {
@@ -457,11 +562,28 @@ TableFigures data_file_figures(const fs::path& file, const TableShape& shape, Le
     return {lines, std::nullopt};
 }
 
+std::optional<std::vector<TocEntry>> read_toc_file(const fs::path& dump_dir) {
+    std::ifstream in(dump_dir / "toc.dat", std::ios::binary);
+    if (!in) return std::nullopt;
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad()) return std::nullopt;
+    return TocReader(std::move(bytes)).entries();
+}
+
 Figures figures_from_dump(const fs::path& dump_dir, const fs::path& pg_restore,
                           const ChildEnvironment& environment,
                           const std::vector<TableShape>& shapes, Level level, int parallel) {
-    auto listing = run_pg_restore(pg_restore, environment, {"--list", dump_dir.string()}, dump_dir);
-    auto toc = parse_toc_list(listing.stdout_text);
+    // The TOC from toc.dat itself (no pg_restore child per database); pg_restore --list when
+    // the file is of an archive version this reader does not know.
+    auto native = read_toc_file(dump_dir);
+    std::vector<TocEntry> toc;
+    if (native) {
+        toc = std::move(*native);
+    } else {
+        auto listing =
+            run_pg_restore(pg_restore, environment, {"--list", dump_dir.string()}, dump_dir);
+        toc = parse_toc_list(listing.stdout_text);
+    }
     Figures figures;
     figures.level = level;
     auto work = match_table_data(toc, shapes);

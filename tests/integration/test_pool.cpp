@@ -1,7 +1,8 @@
 // pg::Pool against a real server: the cap holds under concurrency (in the pool's own count and
 // in the server's pg_stat_activity), a full cap closes an idle connection to another database
-// instead of waiting, a waiting acquire ends with Cancelled, and connections are keyed by the
-// endpoint's value, not by the object it was acquired with.
+// instead of waiting, a waiting acquire ends with Cancelled, connections are keyed by the
+// endpoint's value, not by the object it was acquired with, and an adopted connection is reused
+// and counted.
 #include <signal.h>
 #include <unistd.h>
 
@@ -249,4 +250,38 @@ TEST_CASE("a pooled connection does not depend on the Endpoint object it was ope
         auto c = pool.acquire(second, "postgres");
         CHECK(backend_pid(c) == pid);  // went back under the source's key, not the changed one
     }
+}
+
+// A connection opened outside the pool (a dump's snapshot connection) and adopted afterwards is
+// the one the next acquire of its database gets, and counts against the cap; with the cap
+// reached, adopt closes it instead.
+TEST_CASE("an adopted connection is reused by the next acquire and counts against the cap") {
+    PgServer server({.name = "pool-adopt"});
+    Endpoint endpoint = server.endpoint();
+    Pool pool;
+    pool.set_limit(Side::source, 1);
+    auto outside = pgmigrate::pg::connect_with_retry(endpoint, "postgres");
+    std::string pid = outside.query("SELECT pg_backend_pid()").get(0, 0);
+    pool.adopt(std::move(outside));
+    CHECK(pool.idle_count() == 1);
+    CHECK(pool.open_count(Side::source) == 1);
+    {
+        auto c = pool.acquire(endpoint, "postgres");
+        CHECK(backend_pid(c) == pid);
+        // The cap (1) is reached: a second adopted connection is closed, not kept.
+        auto extra = pgmigrate::pg::connect_with_retry(endpoint, "postgres");
+        std::string extra_pid = extra.query("SELECT pg_backend_pid()").get(0, 0);
+        pool.adopt(std::move(extra));
+        CHECK(pool.idle_count() == 0);
+        CHECK(pool.open_count(Side::source) == 1);
+        bool gone = false;
+        for (int i = 0; i < 50 && !gone; ++i) {
+            gone = c->query("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", {extra_pid})
+                       .get_int(0, 0) == 0;
+            if (!gone) std::this_thread::sleep_for(milliseconds(100));
+        }
+        CHECK(gone);
+    }
+    CHECK(pool.idle_count() == 1);
+    CHECK(pool.open_count(Side::source) == 1);
 }

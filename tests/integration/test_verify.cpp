@@ -4,8 +4,10 @@
 // from the live source; typed data across majors has no false mismatch.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <set>
 
 #include "pg_server.hpp"
 #include "pgmigrate/process/child.hpp"
@@ -307,6 +309,31 @@ TEST_CASE("figures from a pg_dump directory equal the figures read from the serv
     for (const char* compression : {"0", "5"}) {
         INFO("pg_dump -Z " << compression);
         auto dump = make_dump(source, kTypedDb, dir.path() / compression, compression);
+        // toc.dat read directly: every entry pg_restore --list prints, line for line (the odd
+        // table name included), and no TABLE DATA or SEQUENCE SET entry it does not print.
+        auto native = verify::read_toc_file(dump);
+        REQUIRE(native);
+        pgmigrate::process::Command list_cmd;
+        list_cmd.program = tools.pg_restore.string();
+        list_cmd.args = {"--list", dump.string()};
+        list_cmd.label = "pg_restore";
+        auto listed_out = pgmigrate::process::run(list_cmd, {});
+        REQUIRE(listed_out.ok());
+        auto listed = verify::parse_toc_list(listed_out.stdout_text);
+        REQUIRE(listed.size() > 10);
+        std::set<std::string> native_lines, listed_lines;
+        for (const auto& e : *native) native_lines.insert(e.line);
+        for (const auto& e : listed) listed_lines.insert(e.line);
+        for (const auto& line : listed_lines) {
+            INFO(line);
+            CHECK(native_lines.count(line) == 1);
+        }
+        for (const auto& e : *native)
+            if (e.is_data("TABLE DATA") || e.is_data("SEQUENCE SET"))
+                CHECK(listed_lines.count(e.line) == 1);
+        CHECK(std::count_if(native->begin(), native->end(), [](const verify::TocEntry& e) {
+                  return e.is_data("TABLE DATA");
+              }) == 4);
         auto from_dump = verify::figures_from_dump(dump, tools.pg_restore, {}, shapes,
                                                    verify::Level::checksums, 3);
         CHECK(from_dump.tables == live.tables);

@@ -57,6 +57,10 @@ class Pool {
     // "too many clients" from the server (other applications) is retried with back-off for up
     // to a minute. Throws PgError, or Cancelled when the run is cancelled while waiting.
     PooledConnection acquire(const Endpoint& endpoint, const std::string& database);
+    // Takes a healthy connection opened outside the pool (a dump's snapshot connection, its
+    // transaction ended) into the idle list, so that the next acquire of its database reuses it
+    // instead of starting a backend; closes it instead when the server's cap is reached.
+    void adopt(Connection conn);
     // Idle connections currently cached / all connections open now (for tests).
     size_t idle_count() const;
     int open_count(Side side) const;

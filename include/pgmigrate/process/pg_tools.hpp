@@ -55,9 +55,11 @@ ClientTools select_client_tools(const std::optional<std::filesystem::path>& bin_
 // (local) naming what is missing.
 ClientTools find_client_tools(const std::optional<std::filesystem::path>& bin_dir);
 
-// Whether program is Debian's postgresql-common wrapper (a link to .../pg_wrapper), which the
-// search for client tools passes over in favour of the directories it dispatches to.
-bool is_version_wrapper(const std::filesystem::path& program);
+// Whether the file a tool path resolves to is a script (#!), such as Debian's pg_wrapper behind
+// /usr/bin/pg_dump: a Perl interpreter starts before the real program on every call (tens of
+// milliseconds of CPU). Of searched directories with the same major, those whose tools are the
+// programs themselves are chosen first.
+bool is_script(const std::filesystem::path& tool);
 
 // Runs "<tool> --version". Throws when the program cannot run or prints no version.
 ToolVersion query_tool_version(const std::filesystem::path& program);

@@ -63,6 +63,11 @@ struct TocEntry {
     bool is_data(std::string_view desc) const;
 };
 std::vector<TocEntry> parse_toc_list(std::string_view list_output);
+// The same entries read from a directory dump's toc.dat (archive versions 1.12-1.16, pg_dump
+// 10-18), lines as pg_restore --list prints them; also the entries --list leaves out (ENCODING,
+// STDSTRINGS, SEARCHPATH, DATABASE). nullopt when the file is missing, of another version or
+// does not parse.
+std::optional<std::vector<TocEntry>> read_toc_file(const fs::path& dump_dir);
 
 // The TABLE DATA entry of each shape: by oid when the shape has one, else by the names (an
 // ambiguous name match is an error). Entries of tables not in shapes are left out.

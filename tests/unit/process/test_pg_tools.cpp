@@ -109,16 +109,17 @@ TEST_CASE("the shipped tools folder is beside the real path of the binary") {
     fs::remove_all(dir);
 }
 
-TEST_CASE("Debian's version wrapper is recognised by where its link leads") {
+TEST_CASE("a tool that is a script behind a link (Debian's pg_wrapper) is recognised") {
     auto dir = fs::temp_directory_path() / ("pgm-wrapper-" + std::to_string(::getpid()));
     fs::remove_all(dir);
     fs::create_directories(dir / "share");
     fs::create_directories(dir / "bin");
     std::ofstream(dir / "share" / "pg_wrapper") << "#!/usr/bin/perl\n";
-    std::ofstream(dir / "bin" / "pg_restore") << "#!/bin/sh\n";
+    std::ofstream(dir / "bin" / "pg_restore") << "\x7f"
+                                              << "ELF binary\n";
     fs::create_symlink("../share/pg_wrapper", dir / "bin" / "pg_dump");
-    CHECK(is_version_wrapper(dir / "bin" / "pg_dump"));
-    CHECK_FALSE(is_version_wrapper(dir / "bin" / "pg_restore"));
-    CHECK_FALSE(is_version_wrapper(dir / "bin" / "missing"));
+    CHECK(is_script(dir / "bin" / "pg_dump"));
+    CHECK_FALSE(is_script(dir / "bin" / "pg_restore"));
+    CHECK_FALSE(is_script(dir / "bin" / "missing"));
     fs::remove_all(dir);
 }
