@@ -228,12 +228,8 @@ CurrentSettings TargetSettings::read_current() {
 
 void TargetSettings::restore_leftover() {
     if (!std::filesystem::exists(ctx_.state.saved_settings_file())) return;
-    auto doc = ctx_.state.read_json(ctx_.state.saved_settings_file(), kFormat);
-    if (!doc) return;
-    auto conn = ctx_.target(ctx_.options.to.dbname);
-    check_saved_for_this_server(*doc, *conn);
-    spdlog::warn("an earlier run left the target's settings changed; putting them back first");
-    restore_from_file();
+    restore_from_file(
+        "an earlier run left the target's settings changed; putting them back first");
 }
 
 // Never "restore" another server's values onto this one: the file names the server by its
@@ -296,12 +292,13 @@ void TargetSettings::apply() {
                      s.why);
 }
 
-void TargetSettings::restore_from_file() {
+void TargetSettings::restore_from_file(const char* warning) {
     cancel::Shield shield;  // must run even after Ctrl-C
     auto doc = ctx_.state.read_json(ctx_.state.saved_settings_file(), kFormat);
     if (!doc) return;
     auto conn = ctx_.target(ctx_.options.to.dbname);
     check_saved_for_this_server(*doc, *conn);
+    if (warning) spdlog::warn("{}", warning);  // only once the file is known to be this server's
     const auto& known_names = managed_setting_names();
     for (const auto& item : (*doc)["settings"]) {
         std::string name = item.at("name").get<std::string>();

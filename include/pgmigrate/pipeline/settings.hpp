@@ -78,7 +78,9 @@ class TargetSettings {
     void restore() noexcept;
 
   private:
-    void restore_from_file();
+    // Puts back what the saved file holds, after checking it is this server's; logs warning
+    // (when given) once that check has passed.
+    void restore_from_file(const char* warning = nullptr);
     void check_saved_for_this_server(const nlohmann::json& doc, pg::Connection& conn) const;
     TargetMachine read_machine();
     CurrentSettings read_current();
