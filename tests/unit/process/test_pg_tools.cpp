@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -122,4 +123,22 @@ TEST_CASE("a tool that is a script behind a link (Debian's pg_wrapper) is recogn
     CHECK_FALSE(is_script(dir / "bin" / "pg_restore"));
     CHECK_FALSE(is_script(dir / "bin" / "missing"));
     fs::remove_all(dir);
+}
+
+TEST_CASE("with Debian's /usr/bin first on PATH the tools chosen are the programs themselves") {
+    // Reads this machine's tools: on Debian /usr/bin/pg_dump is the Perl pg_wrapper and the
+    // same major is in /usr/lib/postgresql/N/bin, which must win.
+    if (!is_script("/usr/bin/pg_dump")) {
+        WARN("/usr/bin/pg_dump is not a wrapper script here: nothing to choose between");
+        return;
+    }
+    const char* old = std::getenv("PATH");
+    std::string saved = old ? old : "";
+    ::setenv("PATH", "/usr/bin:/bin", 1);
+    auto tools = select_client_tools(std::nullopt, 15, 15);
+    ::setenv("PATH", saved.c_str(), 1);
+    INFO(tools.reason);
+    CHECK_FALSE(is_script(tools.pg_dump));
+    CHECK_FALSE(is_script(tools.pg_restore));
+    CHECK(tools.dir.string().rfind("/usr/lib/postgresql/", 0) == 0);
 }
